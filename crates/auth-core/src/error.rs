@@ -1,0 +1,180 @@
+//! The one error type of auth-core.
+//!
+//! Every rejection has a variant that says why, and every variant has a stable
+//! short code ([`Error::code`]) that adapters, the CLI and logs can rely on.
+//! A failed signature or MAC check is the single detail-free
+//! [`Error::BadSignature`]: it never says how close the signature came.
+//!
+//! Messages may quote values from the token (they came from the client that sent
+//! it) but never key material.
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::jws::Algorithm;
+
+/// Why a token, key or claim was rejected.
+///
+/// Match on the variant, or compare [`Error::code`] with a stable code string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not a well-formed token, header, JSON document or key
+    /// encoding. The text says which rule was broken.
+    Malformed(&'static str),
+    /// The input is larger than the configured limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// The size that was presented.
+        actual: usize,
+    },
+    /// The header names an algorithm this library does not implement
+    /// (`none` among them).
+    UnsupportedAlg,
+    /// The header's algorithm differs from the one the key is bound to.
+    AlgMismatch {
+        /// The algorithm the key is bound to.
+        expected: Algorithm,
+        /// The algorithm the header names.
+        found: Algorithm,
+    },
+    /// No key in the set has the token's `kid` (or the token has none and the
+    /// set cannot choose).
+    UnknownKid,
+    /// The signature or MAC does not verify. Deliberately says nothing more.
+    BadSignature,
+    /// `exp` has passed (`now >= exp + leeway`).
+    Expired {
+        /// The token's `exp`.
+        exp: u64,
+        /// The time used for the check.
+        now: u64,
+    },
+    /// `nbf` is still in the future (`now + leeway < nbf`).
+    NotYetValid {
+        /// The token's `nbf`.
+        nbf: u64,
+        /// The time used for the check.
+        now: u64,
+    },
+    /// `iat` is in the future beyond the leeway.
+    IssuedInFuture {
+        /// The token's `iat`.
+        iat: u64,
+        /// The time used for the check.
+        now: u64,
+    },
+    /// The token is older than the configured maximum age (`now - iat`).
+    TooOld {
+        /// The token's `iat`.
+        iat: u64,
+        /// The configured maximum age in seconds.
+        max_age: u64,
+    },
+    /// `iss` is not the expected issuer.
+    InvalidIssuer,
+    /// No `aud` value matches an expected audience.
+    InvalidAudience,
+    /// The subject does not match the expected one.
+    InvalidSubject,
+    /// A required claim is absent.
+    MissingClaim(String),
+    /// A claim is present but has the wrong type or an out-of-range value.
+    InvalidClaim {
+        /// The claim's name.
+        claim: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The header's `typ` is not the expected type.
+    InvalidType,
+    /// The key cannot be used: wrong type for the algorithm, too short, a
+    /// contradicting JWK member, or an unparsable encoding.
+    InvalidKey(&'static str),
+    /// The header lists a critical extension (`crit`) this library does not
+    /// implement, or uses the unencoded payload option (`b64: false`).
+    UnsupportedCrit,
+    /// The operating system's random number generator failed.
+    Random,
+}
+
+impl Error {
+    /// The stable short code of this error, e.g. `"expired"`.
+    ///
+    /// Codes never change once published; new variants get new codes.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed",
+            Self::TooLarge { .. } => "too_large",
+            Self::UnsupportedAlg => "unsupported_alg",
+            Self::AlgMismatch { .. } => "alg_mismatch",
+            Self::UnknownKid => "unknown_kid",
+            Self::BadSignature => "bad_signature",
+            Self::Expired { .. } => "expired",
+            Self::NotYetValid { .. } => "not_yet_valid",
+            Self::IssuedInFuture { .. } => "issued_in_future",
+            Self::TooOld { .. } => "too_old",
+            Self::InvalidIssuer => "invalid_issuer",
+            Self::InvalidAudience => "invalid_audience",
+            Self::InvalidSubject => "invalid_subject",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::InvalidClaim { .. } => "invalid_claim",
+            Self::InvalidType => "invalid_type",
+            Self::InvalidKey(_) => "invalid_key",
+            Self::UnsupportedCrit => "unsupported_crit",
+            Self::Random => "random_failure",
+        }
+    }
+
+    pub(crate) fn invalid_claim(claim: &str, reason: &'static str) -> Self {
+        Self::InvalidClaim {
+            claim: claim.into(),
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(why) => write!(f, "malformed: {why}"),
+            Self::TooLarge { limit, actual } => {
+                write!(f, "input is {actual} bytes, over the limit of {limit}")
+            }
+            Self::UnsupportedAlg => f.write_str("the header names an unsupported algorithm"),
+            Self::AlgMismatch { expected, found } => write!(
+                f,
+                "the key is bound to {} but the header says {}",
+                expected.name(),
+                found.name()
+            ),
+            Self::UnknownKid => f.write_str("no key matches the token's key id"),
+            Self::BadSignature => f.write_str("signature verification failed"),
+            Self::Expired { exp, now } => write!(f, "token expired at {exp} (now {now})"),
+            Self::NotYetValid { nbf, now } => {
+                write!(f, "token not valid before {nbf} (now {now})")
+            }
+            Self::IssuedInFuture { iat, now } => {
+                write!(f, "token issued in the future at {iat} (now {now})")
+            }
+            Self::TooOld { iat, max_age } => {
+                write!(f, "token issued at {iat} is older than {max_age} s")
+            }
+            Self::InvalidIssuer => f.write_str("issuer is not the expected one"),
+            Self::InvalidAudience => f.write_str("no audience matches the expected ones"),
+            Self::InvalidSubject => f.write_str("subject is not the expected one"),
+            Self::MissingClaim(claim) => write!(f, "required claim `{claim}` is missing"),
+            Self::InvalidClaim { claim, reason } => write!(f, "claim `{claim}` {reason}"),
+            Self::InvalidType => f.write_str("header `typ` is not the expected type"),
+            Self::InvalidKey(why) => write!(f, "invalid key: {why}"),
+            Self::UnsupportedCrit => {
+                f.write_str("the header requires an extension this library does not implement")
+            }
+            Self::Random => f.write_str("the system random number generator failed"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

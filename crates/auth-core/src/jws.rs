@@ -1,0 +1,363 @@
+//! JWS compact serialization (RFC 7515): the algorithm names, the protected
+//! header, and splitting a token into its three parts.
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::encoding::{base64url, json};
+use crate::error::Error;
+
+/// A JWS signature algorithm this library implements (RFC 7518 section 3).
+///
+/// There is no `none`: an unsigned token cannot be described, so it cannot be
+/// accepted. Every key is bound to exactly one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// HMAC with SHA-256.
+    Hs256,
+    /// HMAC with SHA-384.
+    Hs384,
+    /// HMAC with SHA-512.
+    Hs512,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    Rs512,
+    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256.
+    Ps256,
+    /// RSASSA-PSS with SHA-384 and MGF1 with SHA-384.
+    Ps384,
+    /// RSASSA-PSS with SHA-512 and MGF1 with SHA-512.
+    Ps512,
+    /// ECDSA on P-256 with SHA-256.
+    Es256,
+    /// ECDSA on P-384 with SHA-384.
+    Es384,
+}
+
+/// The key family an [`Algorithm`] belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Family {
+    /// HS*: a shared secret (JWK `kty: oct`).
+    Hmac,
+    /// RS* and PS*: an RSA key pair (JWK `kty: RSA`).
+    Rsa,
+    /// ES*: an elliptic-curve key pair (JWK `kty: EC`).
+    Ecdsa,
+}
+
+impl Algorithm {
+    /// Every algorithm, in a fixed order.
+    pub const ALL: [Algorithm; 11] = [
+        Self::Hs256,
+        Self::Hs384,
+        Self::Hs512,
+        Self::Rs256,
+        Self::Rs384,
+        Self::Rs512,
+        Self::Ps256,
+        Self::Ps384,
+        Self::Ps512,
+        Self::Es256,
+        Self::Es384,
+    ];
+
+    /// The registered name, as it appears in the `alg` header.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::Hs384 => "HS384",
+            Self::Hs512 => "HS512",
+            Self::Rs256 => "RS256",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
+            Self::Es256 => "ES256",
+            Self::Es384 => "ES384",
+        }
+    }
+
+    /// Looks an algorithm up by its registered name (case-sensitive, as RFC
+    /// 7515 requires). `none` and unknown names are [`Error::UnsupportedAlg`].
+    pub fn from_name(name: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|alg| alg.name() == name)
+            .ok_or(Error::UnsupportedAlg)
+    }
+
+    /// The key family this algorithm needs.
+    #[must_use]
+    pub const fn family(self) -> Family {
+        match self {
+            Self::Hs256 | Self::Hs384 | Self::Hs512 => Family::Hmac,
+            Self::Rs256 | Self::Rs384 | Self::Rs512 | Self::Ps256 | Self::Ps384 | Self::Ps512 => {
+                Family::Rsa
+            }
+            Self::Es256 | Self::Es384 => Family::Ecdsa,
+        }
+    }
+
+    /// The output size in bytes of the algorithm's hash function.
+    #[must_use]
+    pub const fn hash_len(self) -> usize {
+        match self {
+            Self::Hs256 | Self::Rs256 | Self::Ps256 | Self::Es256 => 32,
+            Self::Hs384 | Self::Rs384 | Self::Ps384 | Self::Es384 => 48,
+            Self::Hs512 | Self::Rs512 | Self::Ps512 => 64,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for Algorithm {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::from_name(s)
+    }
+}
+
+/// The protected header of a token that has been parsed but not yet verified.
+///
+/// Only the members this library acts on are kept. `jku`, `x5u`, `jwk` and
+/// `x5c` are read past and never used: a token cannot choose the key that
+/// verifies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The `alg` member.
+    pub alg: Algorithm,
+    /// The `kid` member, if any.
+    pub kid: Option<String>,
+    /// The `typ` member, if any.
+    pub typ: Option<String>,
+    /// The `cty` member, if any.
+    pub cty: Option<String>,
+}
+
+impl Header {
+    /// Parses a decoded header (JSON text). Strict: one object, no repeated
+    /// members, `alg` present and supported, no `crit`, no `b64: false`.
+    pub(crate) fn parse(json_text: &str) -> Result<Self, Error> {
+        let mut alg = None;
+        let mut kid = None;
+        let mut typ = None;
+        let mut cty = None;
+        let mut crit = false;
+        let mut unencoded = false;
+        json::for_each_member(json_text, json::DEFAULT_MAX_DEPTH, |name, value| {
+            let text = |value: json::Value<'_>, why| match value {
+                json::Value::Str(s) => Ok(s.value().into_owned()),
+                _ => Err(Error::Malformed(why)),
+            };
+            match name.value().as_ref() {
+                "alg" => match value {
+                    json::Value::Str(s) => alg = Some(s.value().into_owned()),
+                    _ => return Err(Error::Malformed("header `alg` is not a string")),
+                },
+                "kid" => kid = Some(text(value, "header `kid` is not a string")?),
+                "typ" => typ = Some(text(value, "header `typ` is not a string")?),
+                "cty" => cty = Some(text(value, "header `cty` is not a string")?),
+                "crit" => {
+                    check_crit(value)?;
+                    crit = true;
+                }
+                "b64" => match value {
+                    json::Value::Bool(true) => {}
+                    json::Value::Bool(false) => unencoded = true,
+                    _ => return Err(Error::Malformed("header `b64` is not a boolean")),
+                },
+                _ => {}
+            }
+            Ok(())
+        })?;
+        let alg = alg.ok_or(Error::Malformed("header has no `alg`"))?;
+        // `none` and unknown names land here, before anything else is looked at.
+        let alg = Algorithm::from_name(&alg)?;
+        if crit || unencoded {
+            return Err(Error::UnsupportedCrit);
+        }
+        Ok(Self { alg, kid, typ, cty })
+    }
+}
+
+/// `crit` must be a non-empty array of strings (RFC 7515 section 4.1.11). We
+/// implement no extensions, so a well-formed `crit` is then unsupported.
+fn check_crit(value: json::Value<'_>) -> Result<(), Error> {
+    let json::Value::Array(items) = value else {
+        return Err(Error::Malformed("header `crit` is not an array"));
+    };
+    let mut count = 0usize;
+    json::for_each_element(items, |item| match item {
+        json::Value::Str(_) => {
+            count += 1;
+            Ok(())
+        }
+        _ => Err(Error::Malformed("header `crit` has a non-string entry")),
+    })?;
+    if count == 0 {
+        return Err(Error::Malformed("header `crit` is empty"));
+    }
+    Ok(())
+}
+
+/// The three parts of a compact JWS, still encoded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Compact<'a> {
+    /// `BASE64URL(header) || '.' || BASE64URL(payload)`: what was signed.
+    pub(crate) signing_input: &'a [u8],
+    pub(crate) header: &'a [u8],
+    pub(crate) payload: &'a [u8],
+    pub(crate) signature: &'a [u8],
+}
+
+impl<'a> Compact<'a> {
+    /// Splits `token` into exactly three non-empty-header parts. Checks the
+    /// size limit before anything else.
+    pub(crate) fn split(token: &'a [u8], max_len: usize) -> Result<Self, Error> {
+        if token.len() > max_len {
+            return Err(Error::TooLarge {
+                limit: max_len,
+                actual: token.len(),
+            });
+        }
+        let mut dots = token
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &b)| (b == b'.').then_some(i));
+        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+            return Err(Error::Malformed("token does not have exactly three parts"));
+        };
+        let header = &token[..first];
+        if header.is_empty() {
+            return Err(Error::Malformed("token header is empty"));
+        }
+        Ok(Self {
+            signing_input: &token[..second],
+            header,
+            payload: &token[first + 1..second],
+            signature: &token[second + 1..],
+        })
+    }
+
+    /// Decodes and parses the header.
+    pub(crate) fn header(&self) -> Result<Header, Error> {
+        let bytes = base64url::decode(self.header)?;
+        let text = core::str::from_utf8(&bytes)
+            .map_err(|_| Error::Malformed("token header is not UTF-8"))?;
+        Header::parse(text)
+    }
+}
+
+/// Writes the canonical header: `alg`, then `typ` and `kid` when set.
+pub(crate) fn encode_header(alg: Algorithm, typ: Option<&str>, kid: Option<&str>) -> String {
+    let mut out = String::with_capacity(48);
+    out.push_str(r#"{"alg":""#);
+    out.push_str(alg.name());
+    out.push('"');
+    if let Some(typ) = typ {
+        out.push_str(r#","typ":"#);
+        push_json_string(&mut out, typ);
+    }
+    if let Some(kid) = kid {
+        out.push_str(r#","kid":"#);
+        push_json_string(&mut out, kid);
+    }
+    out.push('}');
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let code = u32::from(c);
+                out.push_str("\\u00");
+                for nibble in [code >> 4, code & 0xf] {
+                    out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_none_is_unsupported() {
+        for alg in Algorithm::ALL {
+            assert_eq!(Algorithm::from_name(alg.name()), Ok(alg));
+        }
+        for bad in ["none", "None", "NONE", "nOnE", "hs256", "HS256 ", "", "EdDSA"] {
+            assert_eq!(Algorithm::from_name(bad), Err(Error::UnsupportedAlg), "{bad}");
+        }
+    }
+
+    #[test]
+    fn header_rules() {
+        let h = Header::parse(r#"{"alg":"ES256","kid":"k1","typ":"JWT","jku":"https://evil","jwk":{"kty":"EC"}}"#)
+            .unwrap();
+        assert_eq!(h.alg, Algorithm::Es256);
+        assert_eq!(h.kid.as_deref(), Some("k1"));
+        assert_eq!(h.typ.as_deref(), Some("JWT"));
+        assert_eq!(Header::parse(r#"{"typ":"JWT"}"#), Err(Error::Malformed("header has no `alg`")));
+        assert_eq!(Header::parse(r#"{"alg":"none"}"#), Err(Error::UnsupportedAlg));
+        assert_eq!(Header::parse(r#"{"alg":1}"#), Err(Error::Malformed("header `alg` is not a string")));
+        assert_eq!(Header::parse(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#), Err(Error::UnsupportedCrit));
+        assert_eq!(Header::parse(r#"{"alg":"HS256","crit":[]}"#), Err(Error::Malformed("header `crit` is empty")));
+        assert_eq!(Header::parse(r#"{"alg":"HS256","crit":"b64"}"#), Err(Error::Malformed("header `crit` is not an array")));
+        assert_eq!(Header::parse(r#"{"alg":"HS256","b64":false}"#), Err(Error::UnsupportedCrit));
+        assert!(Header::parse(r#"{"alg":"HS256","b64":true}"#).is_ok());
+        assert_eq!(Header::parse(r#"{"alg":"HS256","alg":"HS256"}"#), Err(Error::Malformed("JSON object has a duplicate member name")));
+    }
+
+    #[test]
+    fn split_counts_parts() {
+        assert!(Compact::split(b"a.b.c", 100).is_ok());
+        assert!(Compact::split(b"a..", 100).is_ok());
+        for bad in [&b"a.b"[..], b"a.b.c.d", b"abc", b"", b"a.b.c.d.e"] {
+            assert_eq!(
+                Compact::split(bad, 100).err(),
+                Some(Error::Malformed("token does not have exactly three parts"))
+            );
+        }
+        assert_eq!(Compact::split(b".b.c", 100).err(), Some(Error::Malformed("token header is empty")));
+        assert_eq!(
+            Compact::split(b"a.b.c", 4).err(),
+            Some(Error::TooLarge { limit: 4, actual: 5 })
+        );
+    }
+
+    #[test]
+    fn header_encoding_is_canonical_and_escaped() {
+        assert_eq!(encode_header(Algorithm::Hs256, Some("JWT"), None), r#"{"alg":"HS256","typ":"JWT"}"#);
+        assert_eq!(
+            encode_header(Algorithm::Es384, None, Some("a\"b\\\u{1}")),
+            r#"{"alg":"ES384","kid":"a\"b\\\u0001"}"#
+        );
+        let parsed = Header::parse(&encode_header(Algorithm::Es384, Some("at+jwt"), Some("a\"b\\\u{1}"))).unwrap();
+        assert_eq!(parsed.kid.as_deref(), Some("a\"b\\\u{1}"));
+    }
+}

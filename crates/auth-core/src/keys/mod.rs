@@ -1,0 +1,461 @@
+//! Signing and verifying keys. **A key knows its algorithm.**
+//!
+//! Every [`SigningKey`] and [`VerifyingKey`] is bound to exactly one
+//! [`Algorithm`] when it is built, and verification refuses a token whose
+//! header names any other (`alg_mismatch`). There is no way to build a key
+//! for `none`, and no way to ask for "whatever the header says", so algorithm
+//! confusion (an RS256 public key used as an HS256 secret) cannot be
+//! expressed.
+//!
+//! Keys come from raw secrets, JWKs ([`Jwk`]), PEM, or generation. Each has a
+//! key id: the one given, or else its RFC 7638 thumbprint. Secrets are wiped on
+//! drop and never printed by `Debug`.
+
+#[cfg(feature = "ecdsa")]
+mod ecdsa;
+#[cfg(feature = "hmac")]
+mod hmac;
+mod jwk;
+#[cfg(any(feature = "rsa", feature = "ecdsa"))]
+mod pem;
+#[cfg(feature = "rsa")]
+mod rsa;
+mod set;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+pub use jwk::{Jwk, parse_jwks};
+pub use set::KeySet;
+
+use crate::encoding::base64url;
+use crate::error::Error;
+use crate::jws::{Algorithm, Family, push_json_string};
+
+/// What a verifying key holds.
+#[derive(Clone)]
+pub(crate) enum Verifier {
+    #[cfg(feature = "hmac")]
+    Hmac(hmac::HmacKey),
+    #[cfg(feature = "rsa")]
+    Rsa(rsa::RsaVerifier),
+    #[cfg(feature = "ecdsa")]
+    Ec(ecdsa::EcVerifier),
+}
+
+/// What a signing key holds.
+#[derive(Clone)]
+pub(crate) enum Signer {
+    #[cfg(feature = "hmac")]
+    Hmac(hmac::HmacKey),
+    #[cfg(feature = "rsa")]
+    Rsa(rsa::RsaSigner),
+    #[cfg(feature = "ecdsa")]
+    Ec(ecdsa::EcSigner),
+}
+
+/// A key that checks signatures of exactly one algorithm.
+///
+/// For HS* this holds the shared secret. `Debug` shows the algorithm and key
+/// id, never key material.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    alg: Algorithm,
+    kid: String,
+    inner: Verifier,
+}
+
+/// A key that makes signatures of exactly one algorithm.
+///
+/// `Debug` shows the algorithm and key id, never key material.
+#[derive(Clone)]
+pub struct SigningKey {
+    alg: Algorithm,
+    kid: String,
+    inner: Signer,
+    /// The matching verifying key, built (and checked) once.
+    public: VerifyingKey,
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn family_disabled() -> Error {
+    Error::InvalidKey("support for this algorithm family is not compiled in")
+}
+
+impl VerifyingKey {
+    pub(crate) fn new(alg: Algorithm, inner: Verifier) -> Self {
+        let mut key = Self {
+            alg,
+            kid: String::new(),
+            inner,
+        };
+        key.kid = key.thumbprint();
+        key
+    }
+
+    /// An HS256/HS384/HS512 key from a shared secret. The secret must be at
+    /// least as long as the hash output (32, 48 or 64 bytes).
+    pub fn from_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        #[cfg(feature = "hmac")]
+        {
+            Ok(Self::new(alg, Verifier::Hmac(hmac::HmacKey::new(alg, secret)?)))
+        }
+        #[cfg(not(feature = "hmac"))]
+        {
+            let _ = (alg, secret);
+            Err(family_disabled())
+        }
+    }
+
+    /// A key from PEM: SPKI (`PUBLIC KEY`), PKCS#1 (`RSA PUBLIC KEY`), or any
+    /// private key form [`SigningKey::from_pem`] accepts (its public half is
+    /// used). RSA keys need `alg`; EC keys take it from their curve, and a
+    /// given `alg` must agree.
+    pub fn from_pem(pem: &str, alg: Option<Algorithm>) -> Result<Self, Error> {
+        #[cfg(any(feature = "rsa", feature = "ecdsa"))]
+        {
+            pem::verifying_key(pem, alg)
+        }
+        #[cfg(not(any(feature = "rsa", feature = "ecdsa")))]
+        {
+            let _ = (pem, alg);
+            Err(family_disabled())
+        }
+    }
+
+    /// A key from one JWK (JSON text). See [`Jwk::verifying_key`].
+    pub fn from_jwk(json: &str, alg: Option<Algorithm>) -> Result<Self, Error> {
+        Jwk::parse(json)?.verifying_key(alg)
+    }
+
+    /// Replaces the key id (by default the RFC 7638 thumbprint).
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self
+    }
+
+    /// The one algorithm this key verifies.
+    #[must_use]
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The key id.
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The RFC 7638 JWK thumbprint (SHA-256, base64url).
+    #[must_use]
+    pub fn thumbprint(&self) -> String {
+        let mut members = String::new();
+        match &self.inner {
+            #[cfg(feature = "hmac")]
+            Verifier::Hmac(k) => thumbprint_oct(&mut members, k.secret()),
+            #[cfg(feature = "rsa")]
+            Verifier::Rsa(k) => thumbprint_rsa(&mut members, k.public_key()),
+            #[cfg(feature = "ecdsa")]
+            Verifier::Ec(k) => thumbprint_ec(&mut members, k),
+        }
+        thumbprint_of(&members)
+    }
+
+    /// The public JWK (JSON) with `kty`, `kid`, `alg`, `use: "sig"` and the
+    /// public parameters. HMAC keys have no public form: `invalid_key`.
+    pub fn to_public_jwk(&self) -> Result<String, Error> {
+        let mut out = String::from("{");
+        match &self.inner {
+            #[cfg(feature = "hmac")]
+            Verifier::Hmac(_) => {
+                return Err(Error::InvalidKey("an HMAC secret has no public JWK"));
+            }
+            #[cfg(feature = "rsa")]
+            Verifier::Rsa(k) => jwk_rsa_public(&mut out, k.public_key()),
+            #[cfg(feature = "ecdsa")]
+            Verifier::Ec(k) => jwk_ec_public(&mut out, k),
+        }
+        jwk_tail(&mut out, self.alg, &self.kid);
+        Ok(out)
+    }
+
+    /// Checks `signature` over `signing_input`. A failure says nothing but
+    /// [`Error::BadSignature`].
+    pub(crate) fn verify_signature(
+        &self,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        match &self.inner {
+            #[cfg(feature = "hmac")]
+            Verifier::Hmac(k) => k.verify(signing_input, signature),
+            #[cfg(feature = "rsa")]
+            Verifier::Rsa(k) => k.verify(signing_input, signature),
+            #[cfg(feature = "ecdsa")]
+            Verifier::Ec(k) => k.verify(signing_input, signature),
+        }
+    }
+}
+
+impl SigningKey {
+    pub(crate) fn new(alg: Algorithm, inner: Signer) -> Result<Self, Error> {
+        let verifier = match &inner {
+            #[cfg(feature = "hmac")]
+            Signer::Hmac(k) => Verifier::Hmac(k.clone()),
+            #[cfg(feature = "rsa")]
+            Signer::Rsa(k) => Verifier::Rsa(k.verifier(alg)?),
+            #[cfg(feature = "ecdsa")]
+            Signer::Ec(k) => Verifier::Ec(k.verifier()),
+        };
+        let public = VerifyingKey::new(alg, verifier);
+        Ok(Self {
+            alg,
+            kid: public.kid.clone(),
+            inner,
+            public,
+        })
+    }
+
+    /// An HS256/HS384/HS512 key from a shared secret. The secret must be at
+    /// least as long as the hash output (32, 48 or 64 bytes).
+    pub fn from_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        #[cfg(feature = "hmac")]
+        {
+            Self::new(alg, Signer::Hmac(hmac::HmacKey::new(alg, secret)?))
+        }
+        #[cfg(not(feature = "hmac"))]
+        {
+            let _ = (alg, secret);
+            Err(family_disabled())
+        }
+    }
+
+    /// A new random key for `alg`: an HMAC secret as long as the hash output,
+    /// a 2048-bit RSA key, or an EC key on the algorithm's curve.
+    pub fn generate(alg: Algorithm) -> Result<Self, Error> {
+        Self::generate_with_rsa_bits(alg, 2048)
+    }
+
+    /// Like [`SigningKey::generate`], with the RSA modulus size (2048 to 8192
+    /// bits; ignored for other families).
+    pub fn generate_with_rsa_bits(alg: Algorithm, rsa_bits: usize) -> Result<Self, Error> {
+        match alg.family() {
+            Family::Hmac => {
+                let mut secret = Zeroizing::new([0u8; 64]);
+                let secret = &mut secret[..alg.hash_len()];
+                getrandom::fill(secret).map_err(|_| Error::Random)?;
+                Self::from_hmac_secret(alg, secret)
+            }
+            #[cfg(feature = "rsa")]
+            Family::Rsa => {
+                let _ = rsa_bits;
+                Self::new(alg, Signer::Rsa(rsa::RsaSigner::new(alg, rsa::generate(rsa_bits)?)?))
+            }
+            #[cfg(feature = "ecdsa")]
+            Family::Ecdsa => {
+                let curve = ecdsa::Curve::for_alg(alg)?;
+                Self::new(alg, Signer::Ec(ecdsa::EcSigner::generate(curve)?))
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = rsa_bits;
+                Err(family_disabled())
+            }
+        }
+    }
+
+    /// A key from PEM: PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`) or
+    /// SEC1 (`EC PRIVATE KEY`). RSA keys need `alg`; EC keys take it from
+    /// their curve, and a given `alg` must agree.
+    pub fn from_pem(pem: &str, alg: Option<Algorithm>) -> Result<Self, Error> {
+        #[cfg(any(feature = "rsa", feature = "ecdsa"))]
+        {
+            pem::signing_key(pem, alg)
+        }
+        #[cfg(not(any(feature = "rsa", feature = "ecdsa")))]
+        {
+            let _ = (pem, alg);
+            Err(family_disabled())
+        }
+    }
+
+    /// A key from one private JWK (JSON text). See [`Jwk::signing_key`].
+    pub fn from_jwk(json: &str, alg: Option<Algorithm>) -> Result<Self, Error> {
+        Jwk::parse(json)?.signing_key(alg)
+    }
+
+    /// Replaces the key id (by default the RFC 7638 thumbprint).
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self
+    }
+
+    /// The one algorithm this key signs with.
+    #[must_use]
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The key id.
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The key that verifies this key's signatures, with the same key id.
+    #[must_use]
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.public.clone().with_kid(self.kid.clone())
+    }
+
+    /// The private JWK (JSON), including secret members. Handle it as the
+    /// secret it is: the returned string is wiped when dropped.
+    #[must_use]
+    pub fn to_private_jwk(&self) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::from("{"));
+        match &self.inner {
+            #[cfg(feature = "hmac")]
+            Signer::Hmac(k) => {
+                out.push_str(r#""kty":"oct","k":""#);
+                out.push_str(&base64url::encode_secret(k.secret()));
+                out.push('"');
+            }
+            #[cfg(feature = "rsa")]
+            Signer::Rsa(k) => {
+                let key = k.private_key();
+                jwk_rsa_public(&mut out, key.as_ref());
+                let parts = rsa::private_parts(key);
+                for (name, value) in [
+                    ("d", &parts.d),
+                    ("p", &parts.p),
+                    ("q", &parts.q),
+                    ("dp", &parts.dp),
+                    ("dq", &parts.dq),
+                    ("qi", &parts.qi),
+                ] {
+                    push_member_secret(&mut out, name, value);
+                }
+            }
+            #[cfg(feature = "ecdsa")]
+            Signer::Ec(k) => {
+                jwk_ec_public(&mut out, &k.verifier());
+                push_member_secret(&mut out, "d", &k.scalar());
+            }
+        }
+        jwk_tail(&mut out, self.alg, &self.kid);
+        out
+    }
+
+    /// Signs `signing_input`, returning the raw signature bytes.
+    pub(crate) fn sign_bytes(&self, signing_input: &[u8]) -> Result<Vec<u8>, Error> {
+        match &self.inner {
+            #[cfg(feature = "hmac")]
+            Signer::Hmac(k) => Ok(k.sign(signing_input)),
+            #[cfg(feature = "rsa")]
+            Signer::Rsa(k) => k.sign(signing_input),
+            #[cfg(feature = "ecdsa")]
+            Signer::Ec(k) => k.sign(signing_input),
+        }
+    }
+}
+
+fn thumbprint_of(canonical_members: &str) -> String {
+    let mut json = String::with_capacity(canonical_members.len() + 2);
+    json.push('{');
+    json.push_str(canonical_members);
+    json.push('}');
+    base64url::encode(&Sha256::digest(json.as_bytes()))
+}
+
+#[cfg(feature = "hmac")]
+fn thumbprint_oct(out: &mut String, secret: &[u8]) {
+    // The thumbprint hashes the secret; a thumbprint reveals no more than any
+    // MAC the key produced already does.
+    out.push_str(r#""k":""#);
+    out.push_str(&base64url::encode_secret(secret));
+    out.push_str(r#"","kty":"oct""#);
+}
+
+#[cfg(feature = "rsa")]
+fn thumbprint_rsa(out: &mut String, key: &::rsa::RsaPublicKey) {
+    let (n, e) = rsa::public_parts(key);
+    out.push_str(r#""e":""#);
+    base64url::encode_into(&e, out);
+    out.push_str(r#"","kty":"RSA","n":""#);
+    base64url::encode_into(&n, out);
+    out.push('"');
+}
+
+#[cfg(feature = "ecdsa")]
+fn thumbprint_ec(out: &mut String, key: &ecdsa::EcVerifier) {
+    let (x, y) = key.coordinates();
+    out.push_str(r#""crv":""#);
+    out.push_str(key.curve().name());
+    out.push_str(r#"","kty":"EC","x":""#);
+    base64url::encode_into(&x, out);
+    out.push_str(r#"","y":""#);
+    base64url::encode_into(&y, out);
+    out.push('"');
+}
+
+#[cfg(feature = "rsa")]
+fn jwk_rsa_public(out: &mut String, key: &::rsa::RsaPublicKey) {
+    let (n, e) = rsa::public_parts(key);
+    out.push_str(r#""kty":"RSA","n":""#);
+    base64url::encode_into(&n, out);
+    out.push_str(r#"","e":""#);
+    base64url::encode_into(&e, out);
+    out.push('"');
+}
+
+#[cfg(feature = "ecdsa")]
+fn jwk_ec_public(out: &mut String, key: &ecdsa::EcVerifier) {
+    let (x, y) = key.coordinates();
+    out.push_str(r#""kty":"EC","crv":""#);
+    out.push_str(key.curve().name());
+    out.push_str(r#"","x":""#);
+    base64url::encode_into(&x, out);
+    out.push_str(r#"","y":""#);
+    base64url::encode_into(&y, out);
+    out.push('"');
+}
+
+#[cfg(any(feature = "rsa", feature = "ecdsa"))]
+fn push_member_secret(out: &mut String, name: &str, value: &[u8]) {
+    out.push_str(",\"");
+    out.push_str(name);
+    out.push_str("\":\"");
+    out.push_str(&base64url::encode_secret(value));
+    out.push('"');
+}
+
+fn jwk_tail(out: &mut String, alg: Algorithm, kid: &str) {
+    out.push_str(r#","use":"sig","alg":""#);
+    out.push_str(alg.name());
+    out.push_str(r#"","kid":"#);
+    push_json_string(out, kid);
+    out.push('}');
+}

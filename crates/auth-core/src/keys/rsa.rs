@@ -1,0 +1,287 @@
+//! RS256/384/512 (PKCS#1 v1.5) and PS256/384/512 (PSS, salt = hash length,
+//! RFC 7518 section 3.5).
+//!
+//! Verification uses only the public key. Signing uses blinding with the
+//! operating system's random number generator (see `docs/security.md` for
+//! RUSTSEC-2023-0071 and why rsa 0.10's constant-time arithmetic matters).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
+use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+use rsa::{BoxedUint, RsaPrivateKey, RsaPublicKey, pkcs1v15, pss};
+use sha2::{Sha256, Sha384, Sha512};
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+use crate::jws::Algorithm;
+
+/// The smallest modulus accepted, in bits.
+pub(crate) const MIN_BITS: usize = 2048;
+/// The largest modulus accepted, in bits (the rsa crate's own ceiling).
+pub(crate) const MAX_BITS: usize = 8192;
+
+macro_rules! dispatch {
+    ($value:expr, $key:ident => $body:expr) => {
+        match $value {
+            Self::Rs256($key) => $body,
+            Self::Rs384($key) => $body,
+            Self::Rs512($key) => $body,
+            Self::Ps256($key) => $body,
+            Self::Ps384($key) => $body,
+            Self::Ps512($key) => $body,
+        }
+    };
+}
+
+#[derive(Clone)]
+pub(crate) enum RsaVerifier {
+    Rs256(pkcs1v15::VerifyingKey<Sha256>),
+    Rs384(pkcs1v15::VerifyingKey<Sha384>),
+    Rs512(pkcs1v15::VerifyingKey<Sha512>),
+    Ps256(pss::VerifyingKey<Sha256>),
+    Ps384(pss::VerifyingKey<Sha384>),
+    Ps512(pss::VerifyingKey<Sha512>),
+}
+
+/// The private key inside is wiped on drop by the rsa crate.
+#[derive(Clone)]
+pub(crate) enum RsaSigner {
+    Rs256(pkcs1v15::SigningKey<Sha256>),
+    Rs384(pkcs1v15::SigningKey<Sha384>),
+    Rs512(pkcs1v15::SigningKey<Sha512>),
+    Ps256(pss::SigningKey<Sha256>),
+    Ps384(pss::SigningKey<Sha384>),
+    Ps512(pss::SigningKey<Sha512>),
+}
+
+fn check_size(key: &RsaPublicKey) -> Result<(), Error> {
+    let bits = key.n().bits() as usize;
+    if bits < MIN_BITS {
+        return Err(Error::InvalidKey("RSA modulus is shorter than 2048 bits"));
+    }
+    if bits > MAX_BITS {
+        return Err(Error::InvalidKey("RSA modulus is longer than 8192 bits"));
+    }
+    Ok(())
+}
+
+/// Big-endian bytes to an integer of `bits` precision (rounded to bytes).
+fn uint(bytes: &[u8], bits: usize) -> Result<BoxedUint, Error> {
+    let bits = u32::try_from(bits).map_err(|_| Error::InvalidKey("RSA parameter is too large"))?;
+    BoxedUint::from_be_slice(bytes, bits)
+        .map_err(|_| Error::InvalidKey("RSA parameter is too large"))
+}
+
+/// JWK integers use the minimum number of octets (RFC 7518 section 6.3.1).
+fn minimal(bytes: &[u8]) -> Result<&[u8], Error> {
+    match bytes.first() {
+        None => Err(Error::InvalidKey("RSA parameter is empty")),
+        Some(0) => Err(Error::InvalidKey("RSA parameter has leading zero octets")),
+        Some(_) => Ok(bytes),
+    }
+}
+
+fn trimmed(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    let trimmed = &bytes[start..];
+    if trimmed.is_empty() { vec![0] } else { trimmed.to_vec() }
+}
+
+/// The public parts of an RSA key as JWK integers `(n, e)`.
+pub(crate) fn public_parts(key: &RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+    (trimmed(&key.n().to_be_bytes()), trimmed(&key.e().to_be_bytes()))
+}
+
+/// Builds a public key from JWK `n` and `e`.
+pub(crate) fn public_from_parts(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Error> {
+    let n = minimal(n)?;
+    let e = minimal(e)?;
+    let n_bits = n.len() * 8;
+    let key = RsaPublicKey::new_with_size_limits(uint(n, n_bits)?, uint(e, e.len() * 8)?, 1..=MAX_BITS)
+        .map_err(|_| Error::InvalidKey("RSA public key was refused"))?;
+    check_size(&key)?;
+    Ok(key)
+}
+
+/// The private parts of a key, as JWK integers.
+pub(crate) struct PrivateParts {
+    pub(crate) d: Zeroizing<Vec<u8>>,
+    pub(crate) p: Zeroizing<Vec<u8>>,
+    pub(crate) q: Zeroizing<Vec<u8>>,
+    pub(crate) dp: Zeroizing<Vec<u8>>,
+    pub(crate) dq: Zeroizing<Vec<u8>>,
+    pub(crate) qi: Zeroizing<Vec<u8>>,
+}
+
+fn secret_bytes(value: Option<&BoxedUint>) -> Zeroizing<Vec<u8>> {
+    match value {
+        Some(v) => {
+            let raw = Zeroizing::new(v.to_be_bytes());
+            Zeroizing::new(trimmed(&raw))
+        }
+        None => Zeroizing::new(Vec::new()),
+    }
+}
+
+pub(crate) fn private_parts(key: &RsaPrivateKey) -> PrivateParts {
+    let prime = |i: usize| secret_bytes(key.primes().get(i).map(AsRef::as_ref));
+    let qi = key.crt_coefficient();
+    PrivateParts {
+        d: secret_bytes(Some(key.d())),
+        p: prime(0),
+        q: prime(1),
+        dp: secret_bytes(key.dp()),
+        dq: secret_bytes(key.dq()),
+        qi: secret_bytes(qi.as_ref()),
+    }
+}
+
+/// Builds a private key from JWK members. `p` and `q` are required; `dp`,
+/// `dq` and `qi`, when given, must match the values derived from them.
+pub(crate) fn private_from_parts(
+    n: &[u8],
+    e: &[u8],
+    d: &[u8],
+    p: &[u8],
+    q: &[u8],
+    crt: Option<(&[u8], &[u8], &[u8])>,
+) -> Result<RsaPrivateKey, Error> {
+    let public = public_from_parts(n, e)?;
+    let bits = public.n().bits_precision() as usize;
+    let key = RsaPrivateKey::from_components(
+        public.n().as_ref().clone(),
+        public.e().clone(),
+        uint(d, bits)?,
+        vec![uint(p, bits)?, uint(q, bits)?],
+    )
+    .map_err(|_| Error::InvalidKey("RSA private key components are inconsistent"))?;
+    if let Some((dp, dq, qi)) = crt {
+        let ours = private_parts(&key);
+        let same = |a: &[u8], b: &[u8]| crate::ct::ct_eq_bool(&trimmed(a), b);
+        if !(same(dp, &ours.dp) && same(dq, &ours.dq) && same(qi, &ours.qi)) {
+            return Err(Error::InvalidKey(
+                "RSA private key CRT parameters do not match its primes",
+            ));
+        }
+    }
+    Ok(key)
+}
+
+/// A fresh key pair of `bits` from the operating system's random number
+/// generator.
+pub(crate) fn generate(bits: usize) -> Result<RsaPrivateKey, Error> {
+    if !(MIN_BITS..=MAX_BITS).contains(&bits) {
+        return Err(Error::InvalidKey("RSA key size must be 2048 to 8192 bits"));
+    }
+    let mut rng = FallibleRng::default();
+    let key = RsaPrivateKey::new(&mut rng, bits);
+    if rng.failed {
+        return Err(Error::Random);
+    }
+    key.map_err(|_| Error::InvalidKey("RSA key generation failed"))
+}
+
+/// Adapts the fallible system RNG to the infallible interface key generation
+/// wants: a failure is recorded (and the output is discarded by the caller)
+/// instead of panicking.
+#[derive(Default)]
+struct FallibleRng {
+    failed: bool,
+}
+
+impl rsa::rand_core::TryRng for FallibleRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        if getrandom::fill(dst).is_err() {
+            self.failed = true;
+        }
+        Ok(())
+    }
+}
+
+impl rsa::rand_core::TryCryptoRng for FallibleRng {}
+
+impl RsaVerifier {
+    pub(crate) fn new(alg: Algorithm, key: RsaPublicKey) -> Result<Self, Error> {
+        check_size(&key)?;
+        Ok(match alg {
+            Algorithm::Rs256 => Self::Rs256(pkcs1v15::VerifyingKey::new(key)),
+            Algorithm::Rs384 => Self::Rs384(pkcs1v15::VerifyingKey::new(key)),
+            Algorithm::Rs512 => Self::Rs512(pkcs1v15::VerifyingKey::new(key)),
+            Algorithm::Ps256 => Self::Ps256(pss::VerifyingKey::new(key)),
+            Algorithm::Ps384 => Self::Ps384(pss::VerifyingKey::new(key)),
+            Algorithm::Ps512 => Self::Ps512(pss::VerifyingKey::new(key)),
+            _ => return Err(Error::InvalidKey("algorithm is not an RSA algorithm")),
+        })
+    }
+
+    pub(crate) fn public_key(&self) -> &RsaPublicKey {
+        dispatch!(self, k => k.as_ref())
+    }
+
+    pub(crate) fn verify(&self, data: &[u8], sig: &[u8]) -> Result<(), Error> {
+        // The signature must be exactly the modulus length (RFC 8017 8.2.2).
+        if sig.len() != self.public_key().size() {
+            return Err(Error::BadSignature);
+        }
+        let ok = match self {
+            Self::Rs256(k) => pkcs1(sig).is_some_and(|s| k.verify(data, &s).is_ok()),
+            Self::Rs384(k) => pkcs1(sig).is_some_and(|s| k.verify(data, &s).is_ok()),
+            Self::Rs512(k) => pkcs1(sig).is_some_and(|s| k.verify(data, &s).is_ok()),
+            Self::Ps256(k) => pss_sig(sig).is_some_and(|s| k.verify(data, &s).is_ok()),
+            Self::Ps384(k) => pss_sig(sig).is_some_and(|s| k.verify(data, &s).is_ok()),
+            Self::Ps512(k) => pss_sig(sig).is_some_and(|s| k.verify(data, &s).is_ok()),
+        };
+        if ok { Ok(()) } else { Err(Error::BadSignature) }
+    }
+}
+
+fn pkcs1(sig: &[u8]) -> Option<pkcs1v15::Signature> {
+    pkcs1v15::Signature::try_from(sig).ok()
+}
+
+fn pss_sig(sig: &[u8]) -> Option<pss::Signature> {
+    pss::Signature::try_from(sig).ok()
+}
+
+impl RsaSigner {
+    pub(crate) fn new(alg: Algorithm, key: RsaPrivateKey) -> Result<Self, Error> {
+        check_size(key.as_ref())?;
+        Ok(match alg {
+            Algorithm::Rs256 => Self::Rs256(pkcs1v15::SigningKey::new(key)),
+            Algorithm::Rs384 => Self::Rs384(pkcs1v15::SigningKey::new(key)),
+            Algorithm::Rs512 => Self::Rs512(pkcs1v15::SigningKey::new(key)),
+            Algorithm::Ps256 => Self::Ps256(pss::SigningKey::new(key)),
+            Algorithm::Ps384 => Self::Ps384(pss::SigningKey::new(key)),
+            Algorithm::Ps512 => Self::Ps512(pss::SigningKey::new(key)),
+            _ => return Err(Error::InvalidKey("algorithm is not an RSA algorithm")),
+        })
+    }
+
+    pub(crate) fn private_key(&self) -> &RsaPrivateKey {
+        dispatch!(self, k => k.as_ref())
+    }
+
+    pub(crate) fn verifier(&self, alg: Algorithm) -> Result<RsaVerifier, Error> {
+        RsaVerifier::new(alg, self.private_key().to_public_key())
+    }
+
+    /// Signs with blinding (and, for PSS, a random salt) from the OS RNG.
+    pub(crate) fn sign(&self, data: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut rng = getrandom::SysRng;
+        let fail = |_| Error::Random;
+        Ok(dispatch!(self, k => k.try_sign_with_rng(&mut rng, data).map_err(fail)?.to_vec()))
+    }
+}
