@@ -120,10 +120,24 @@ impl VerifyingKey {
         validation: &Validation,
         now: u64,
     ) -> Result<Claims<T>, Error> {
-        verify(token, validation, now, |kid| match kid {
+        verify(token, validation, now, |kid| self.select(kid))
+    }
+
+    fn select(&self, kid: Option<&str>) -> Result<&Self, Error> {
+        match kid {
             Some(kid) if kid != self.kid() => Err(Error::UnknownKid),
             _ => Ok(self),
-        })
+        }
+    }
+}
+
+impl VerifyingKey {
+    /// Verifies a JWS whose payload need not be a JWT (RFC 7515 examples,
+    /// detached content types). Checks structure, header, `kid`, `alg` and
+    /// signature exactly as [`VerifyingKey::verify`] does, and returns the
+    /// header and the raw payload. No claim is read or checked.
+    pub fn verify_jws(&self, token: &str, max_len: usize) -> Result<(Header, Vec<u8>), Error> {
+        verify_signature(token.as_bytes(), max_len, |kid| self.select(kid))
     }
 }
 

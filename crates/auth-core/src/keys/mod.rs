@@ -201,8 +201,14 @@ impl VerifyingKey {
         Ok(out)
     }
 
-    /// Checks `signature` over `signing_input`. A failure says nothing but
-    /// [`Error::BadSignature`].
+    /// Checks a bare signature over `message` with this key's algorithm: the
+    /// primitive under [`VerifyingKey::verify`], for callers (and test
+    /// vectors) that sign something other than a JWS. ECDSA signatures are
+    /// `r || s`. A failure says nothing but [`Error::BadSignature`].
+    pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        self.verify_signature(message, signature)
+    }
+
     pub(crate) fn verify_signature(
         &self,
         signing_input: &[u8],
@@ -369,7 +375,12 @@ impl SigningKey {
         out
     }
 
-    /// Signs `signing_input`, returning the raw signature bytes.
+    /// A bare signature over `message` with this key's algorithm (ECDSA as
+    /// `r || s`): the primitive under [`SigningKey::sign`].
+    pub fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        self.sign_bytes(message)
+    }
+
     pub(crate) fn sign_bytes(&self, signing_input: &[u8]) -> Result<Vec<u8>, Error> {
         match &self.inner {
             #[cfg(feature = "hmac")]
