@@ -310,27 +310,59 @@ mod tests {
         for alg in Algorithm::ALL {
             assert_eq!(Algorithm::from_name(alg.name()), Ok(alg));
         }
-        for bad in ["none", "None", "NONE", "nOnE", "hs256", "HS256 ", "", "EdDSA"] {
-            assert_eq!(Algorithm::from_name(bad), Err(Error::UnsupportedAlg), "{bad}");
+        for bad in [
+            "none", "None", "NONE", "nOnE", "hs256", "HS256 ", "", "EdDSA",
+        ] {
+            assert_eq!(
+                Algorithm::from_name(bad),
+                Err(Error::UnsupportedAlg),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn header_rules() {
-        let h = Header::parse(r#"{"alg":"ES256","kid":"k1","typ":"JWT","jku":"https://evil","jwk":{"kty":"EC"}}"#)
-            .unwrap();
+        let h = Header::parse(
+            r#"{"alg":"ES256","kid":"k1","typ":"JWT","jku":"https://evil","jwk":{"kty":"EC"}}"#,
+        )
+        .unwrap();
         assert_eq!(h.alg, Algorithm::Es256);
         assert_eq!(h.kid.as_deref(), Some("k1"));
         assert_eq!(h.typ.as_deref(), Some("JWT"));
-        assert_eq!(Header::parse(r#"{"typ":"JWT"}"#), Err(Error::Malformed("header has no `alg`")));
-        assert_eq!(Header::parse(r#"{"alg":"none"}"#), Err(Error::UnsupportedAlg));
-        assert_eq!(Header::parse(r#"{"alg":1}"#), Err(Error::Malformed("header `alg` is not a string")));
-        assert_eq!(Header::parse(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#), Err(Error::UnsupportedCrit));
-        assert_eq!(Header::parse(r#"{"alg":"HS256","crit":[]}"#), Err(Error::Malformed("header `crit` is empty")));
-        assert_eq!(Header::parse(r#"{"alg":"HS256","crit":"b64"}"#), Err(Error::Malformed("header `crit` is not an array")));
-        assert_eq!(Header::parse(r#"{"alg":"HS256","b64":false}"#), Err(Error::UnsupportedCrit));
+        assert_eq!(
+            Header::parse(r#"{"typ":"JWT"}"#),
+            Err(Error::Malformed("header has no `alg`"))
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"none"}"#),
+            Err(Error::UnsupportedAlg)
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":1}"#),
+            Err(Error::Malformed("header `alg` is not a string"))
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#),
+            Err(Error::UnsupportedCrit)
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","crit":[]}"#),
+            Err(Error::Malformed("header `crit` is empty"))
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","crit":"b64"}"#),
+            Err(Error::Malformed("header `crit` is not an array"))
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","b64":false}"#),
+            Err(Error::UnsupportedCrit)
+        );
         assert!(Header::parse(r#"{"alg":"HS256","b64":true}"#).is_ok());
-        assert_eq!(Header::parse(r#"{"alg":"HS256","alg":"HS256"}"#), Err(Error::Malformed("JSON object has a duplicate member name")));
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","alg":"HS256"}"#),
+            Err(Error::Malformed("JSON object has a duplicate member name"))
+        );
     }
 
     #[test]
@@ -343,21 +375,35 @@ mod tests {
                 Some(Error::Malformed("token does not have exactly three parts"))
             );
         }
-        assert_eq!(Compact::split(b".b.c", 100).err(), Some(Error::Malformed("token header is empty")));
+        assert_eq!(
+            Compact::split(b".b.c", 100).err(),
+            Some(Error::Malformed("token header is empty"))
+        );
         assert_eq!(
             Compact::split(b"a.b.c", 4).err(),
-            Some(Error::TooLarge { limit: 4, actual: 5 })
+            Some(Error::TooLarge {
+                limit: 4,
+                actual: 5
+            })
         );
     }
 
     #[test]
     fn header_encoding_is_canonical_and_escaped() {
-        assert_eq!(encode_header(Algorithm::Hs256, Some("JWT"), None), r#"{"alg":"HS256","typ":"JWT"}"#);
+        assert_eq!(
+            encode_header(Algorithm::Hs256, Some("JWT"), None),
+            r#"{"alg":"HS256","typ":"JWT"}"#
+        );
         assert_eq!(
             encode_header(Algorithm::Es384, None, Some("a\"b\\\u{1}")),
             r#"{"alg":"ES384","kid":"a\"b\\\u0001"}"#
         );
-        let parsed = Header::parse(&encode_header(Algorithm::Es384, Some("at+jwt"), Some("a\"b\\\u{1}"))).unwrap();
+        let parsed = Header::parse(&encode_header(
+            Algorithm::Es384,
+            Some("at+jwt"),
+            Some("a\"b\\\u{1}"),
+        ))
+        .unwrap();
         assert_eq!(parsed.kid.as_deref(), Some("a\"b\\\u{1}"));
     }
 }

@@ -1,7 +1,9 @@
 //! Sign-then-verify for every algorithm, and the key round trips (JWK, PEM,
 //! thumbprints) that every other test relies on.
 
-use auth_core::{Algorithm, Claims, Empty, Error, Jwk, KeySet, SigningKey, Validation, VerifyingKey};
+use auth_core::{
+    Algorithm, Claims, Empty, Error, Jwk, KeySet, SigningKey, Validation, VerifyingKey,
+};
 use serde::{Deserialize, Serialize};
 
 const NOW: u64 = 1_700_000_000;
@@ -24,7 +26,9 @@ fn claims() -> Claims<App> {
 }
 
 fn validation() -> Validation {
-    Validation::new().issuer("https://issuer.example").audience("api")
+    Validation::new()
+        .issuer("https://issuer.example")
+        .audience("api")
 }
 
 #[test]
@@ -33,13 +37,21 @@ fn every_algorithm_signs_and_verifies() {
         let key = SigningKey::generate(alg).unwrap();
         assert_eq!(key.alg(), alg);
         let token = key.sign(&claims()).unwrap();
-        let verified: Claims<App> = key.verifying_key().verify(&token, &validation(), NOW + 1).unwrap();
+        let verified: Claims<App> = key
+            .verifying_key()
+            .verify(&token, &validation(), NOW + 1)
+            .unwrap();
         assert_eq!(verified, claims(), "{alg}");
 
         // Any other key of the same algorithm rejects it.
-        let other = SigningKey::generate(alg).unwrap().verifying_key().with_kid(key.kid());
+        let other = SigningKey::generate(alg)
+            .unwrap()
+            .verifying_key()
+            .with_kid(key.kid());
         assert_eq!(
-            other.verify::<App>(&token, &validation(), NOW + 1).unwrap_err(),
+            other
+                .verify::<App>(&token, &validation(), NOW + 1)
+                .unwrap_err(),
             Error::BadSignature,
             "{alg}"
         );
@@ -55,7 +67,9 @@ fn private_jwk_round_trips_and_public_jwk_verifies() {
         assert_eq!(again.kid(), key.kid(), "{alg}");
         assert_eq!(again.alg(), alg);
         let token = again.sign(&claims()).unwrap();
-        key.verifying_key().verify::<App>(&token, &validation(), NOW).unwrap();
+        key.verifying_key()
+            .verify::<App>(&token, &validation(), NOW)
+            .unwrap();
 
         match key.verifying_key().to_public_jwk() {
             Ok(public) => {
@@ -80,14 +94,21 @@ fn default_kid_is_the_rfc7638_thumbprint() {
     // RFC 7638 section 3.1: the example RSA key and its thumbprint.
     let jwk = r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256"}"#;
     let key = VerifyingKey::from_jwk(jwk, None).unwrap();
-    assert_eq!(key.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    assert_eq!(
+        key.thumbprint(),
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+    );
     assert_eq!(key.kid(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 }
 
 #[test]
 fn key_set_selects_by_kid_and_publishes_jwks() {
-    let old = SigningKey::generate(Algorithm::Es256).unwrap().with_kid("old");
-    let new = SigningKey::generate(Algorithm::Rs256).unwrap().with_kid("new");
+    let old = SigningKey::generate(Algorithm::Es256)
+        .unwrap()
+        .with_kid("old");
+    let new = SigningKey::generate(Algorithm::Rs256)
+        .unwrap()
+        .with_kid("new");
     let mut set = KeySet::new();
     set.add(old.verifying_key()).unwrap();
     set.set_signing_key(new.clone());
@@ -102,26 +123,40 @@ fn key_set_selects_by_kid_and_publishes_jwks() {
     public.verify::<App>(&by_old, &validation(), NOW).unwrap();
     public.verify::<App>(&by_new, &validation(), NOW).unwrap();
 
-    let stranger = SigningKey::generate(Algorithm::Es256).unwrap().with_kid("stranger");
+    let stranger = SigningKey::generate(Algorithm::Es256)
+        .unwrap()
+        .with_kid("stranger");
     let token = stranger.sign(&claims()).unwrap();
-    assert_eq!(set.verify::<App>(&token, &validation(), NOW).unwrap_err(), Error::UnknownKid);
+    assert_eq!(
+        set.verify::<App>(&token, &validation(), NOW).unwrap_err(),
+        Error::UnknownKid
+    );
 
     assert!(set.remove("old"));
-    assert_eq!(set.verify::<App>(&by_old, &validation(), NOW).unwrap_err(), Error::UnknownKid);
+    assert_eq!(
+        set.verify::<App>(&by_old, &validation(), NOW).unwrap_err(),
+        Error::UnknownKid
+    );
 }
 
 #[test]
 fn empty_custom_claims_and_no_kid() {
     let key = SigningKey::generate(Algorithm::Hs256).unwrap();
     let opts = auth_core::SignOptions::default().without_kid();
-    let token = key.sign_with(&Claims::new(Empty {}).valid_for(NOW, 10), &opts).unwrap();
-    let c: Claims = key.verifying_key().verify(&token, &Validation::new(), NOW).unwrap();
+    let token = key
+        .sign_with(&Claims::new(Empty {}).valid_for(NOW, 10), &opts)
+        .unwrap();
+    let c: Claims = key
+        .verifying_key()
+        .verify(&token, &Validation::new(), NOW)
+        .unwrap();
     assert_eq!(c.exp, Some(NOW + 10));
 }
 
 #[test]
 fn debug_never_prints_key_material() {
-    let key = SigningKey::from_hmac_secret(Algorithm::Hs256, b"super-secret-super-secret-32byte").unwrap();
+    let key = SigningKey::from_hmac_secret(Algorithm::Hs256, b"super-secret-super-secret-32byte")
+        .unwrap();
     let shown = format!("{key:?} {:?}", key.verifying_key());
     assert!(!shown.contains("super-secret"), "{shown}");
     let jwk = Jwk::parse(&key.to_private_jwk()).unwrap();

@@ -43,16 +43,19 @@ pub(crate) const fn decoded_len(n: usize) -> Option<usize> {
 /// The encoded length of `n` bytes.
 #[must_use]
 pub(crate) const fn encoded_len(n: usize) -> usize {
-    n / 3 * 4 + match n % 3 {
-        0 => 0,
-        r => r + 1,
-    }
+    n / 3 * 4
+        + match n % 3 {
+            0 => 0,
+            r => r + 1,
+        }
 }
 
 /// Decodes `input` strictly, appending to `out`.
 pub(crate) fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     let Some(len) = decoded_len(input.len()) else {
-        return Err(Error::Malformed("base64url segment has an impossible length"));
+        return Err(Error::Malformed(
+            "base64url segment has an impossible length",
+        ));
     };
     out.reserve(len);
     let mut chunks = input.chunks_exact(4);
@@ -97,7 +100,11 @@ pub(crate) fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> 
             out.extend_from_slice(&[a << 2 | b >> 4, b << 4 | c >> 2]);
         }
         // `decoded_len` rejected a remainder of 1; chunks_exact leaves < 4.
-        _ => return Err(Error::Malformed("base64url segment has an impossible length")),
+        _ => {
+            return Err(Error::Malformed(
+                "base64url segment has an impossible length",
+            ));
+        }
     }
     Ok(())
 }
@@ -199,9 +206,15 @@ mod tests {
         assert_eq!(malformed("Zm8="), invalid_char());
         assert_eq!(malformed("+/8"), invalid_char());
         assert_eq!(malformed("Zm 9v"), invalid_char());
-        assert_eq!(malformed("Zm9v\n"), Error::Malformed("base64url segment has an impossible length"));
+        assert_eq!(
+            malformed("Zm9v\n"),
+            Error::Malformed("base64url segment has an impossible length")
+        );
         assert_eq!(malformed("Zm9\n"), invalid_char());
-        assert_eq!(malformed("Z"), Error::Malformed("base64url segment has an impossible length"));
+        assert_eq!(
+            malformed("Z"),
+            Error::Malformed("base64url segment has an impossible length")
+        );
         // "Zh" decodes to 'f' with non-zero unused bits; "Zm9" is canonical, "Zm-" is not.
         assert_eq!(malformed("Zh"), non_canonical());
         assert_eq!(malformed("Zm-"), non_canonical());

@@ -495,12 +495,24 @@ mod tests {
             ("{\"a\":-}", "JSON has an invalid number"),
             ("{\"a\":1e}", "JSON has an invalid number"),
             ("{\"a\":tru}", "JSON has an unexpected character"),
-            ("{\"a\":\"\x01\"}", "JSON string has a raw control character"),
+            (
+                "{\"a\":\"\x01\"}",
+                "JSON string has a raw control character",
+            ),
             ("{\"a\":\"\\x\"}", "JSON string has an invalid escape"),
             ("{\"a\":\"\\u12\"}", "JSON string has an invalid escape"),
-            ("{\"a\":\"\\ud800\"}", "JSON string has a lone UTF-16 surrogate"),
-            ("{\"a\":\"\\udc00\"}", "JSON string has a lone UTF-16 surrogate"),
-            ("{\"a\":\"\\ud800\\u0041\"}", "JSON string has a lone UTF-16 surrogate"),
+            (
+                "{\"a\":\"\\ud800\"}",
+                "JSON string has a lone UTF-16 surrogate",
+            ),
+            (
+                "{\"a\":\"\\udc00\"}",
+                "JSON string has a lone UTF-16 surrogate",
+            ),
+            (
+                "{\"a\":\"\\ud800\\u0041\"}",
+                "JSON string has a lone UTF-16 surrogate",
+            ),
             ("{\"a\":[1,]}", "JSON has an unexpected character"),
             ("{\"a\":1} x", "JSON document has trailing data"),
             ("{\"a\":\"x}", "JSON string is not terminated"),
@@ -518,7 +530,10 @@ mod tests {
             "{\"a\":\"\u{7f}\u{10ffff}\"}",
         ] {
             assert!(members(doc).is_ok(), "{doc}");
-            assert!(serde_json::from_str::<serde_json::Value>(doc).is_ok(), "{doc}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(doc).is_ok(),
+                "{doc}"
+            );
         }
         assert_eq!(
             members(r#"{"a":"\"\\\/\b\f\n\r\t"}"#).unwrap()[0].1,

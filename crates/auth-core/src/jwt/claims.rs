@@ -183,12 +183,16 @@ impl<T: Serialize> Claims<T> {
         json::for_each_member(&custom, json::DEFAULT_MAX_DEPTH, |name, _| {
             members = true;
             match REGISTERED.iter().position(|r| name.eq_str(r)) {
-                Some(i) if set[i] => Err(custom_err("repeat a registered claim that is already set")),
+                Some(i) if set[i] => {
+                    Err(custom_err("repeat a registered claim that is already set"))
+                }
                 _ => Ok(()),
             }
         })
         .map_err(|e| match e {
-            Error::Malformed(_) => custom_err("must serialize to a JSON object no deeper than 16 levels"),
+            Error::Malformed(_) => {
+                custom_err("must serialize to a JSON object no deeper than 16 levels")
+            }
             other => other,
         })?;
         if members {
@@ -196,7 +200,12 @@ impl<T: Serialize> Claims<T> {
                 out.push(',');
             }
             // `custom` is a JSON object: drop its braces and splice it in.
-            out.push_str(custom.trim().get(1..custom.trim().len() - 1).unwrap_or_default());
+            out.push_str(
+                custom
+                    .trim()
+                    .get(1..custom.trim().len() - 1)
+                    .unwrap_or_default(),
+            );
         }
         out.push('}');
         Ok(out)
@@ -266,7 +275,9 @@ fn text(name: &str, value: json::Value<'_>) -> Result<String, Error> {
 
 fn date(name: &str, value: json::Value<'_>) -> Result<u64, Error> {
     match value {
-        json::Value::Num(raw) => json::numeric_date(raw).map_err(|why| Error::invalid_claim(name, why)),
+        json::Value::Num(raw) => {
+            json::numeric_date(raw).map_err(|why| Error::invalid_claim(name, why))
+        }
         _ => Err(Error::invalid_claim(name, "is not a number")),
     }
 }
@@ -281,10 +292,16 @@ fn audience(value: json::Value<'_>) -> Result<Vec<String>, Error> {
                     out.push(s.value().into_owned());
                     Ok(())
                 }
-                _ => Err(Error::invalid_claim("aud", "has an entry that is not a string")),
+                _ => Err(Error::invalid_claim(
+                    "aud",
+                    "has an entry that is not a string",
+                )),
             })?;
             Ok(out)
         }
-        _ => Err(Error::invalid_claim("aud", "is not a string or an array of strings")),
+        _ => Err(Error::invalid_claim(
+            "aud",
+            "is not a string or an array of strings",
+        )),
     }
 }

@@ -22,8 +22,8 @@ use alloc::vec::Vec;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use claims::{Claims, Empty};
 pub(crate) use claims::Registered;
+pub use claims::{Claims, Empty};
 pub use validation::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Validation};
 
 use crate::encoding::base64url;
@@ -178,7 +178,12 @@ fn verify<'k, T: DeserializeOwned>(
         }
     })?;
     validation.check_claims(&registered, now)?;
-    if let Some((claim, _)) = validation.required.iter().zip(&found).find(|(_, hit)| !**hit) {
+    if let Some((claim, _)) = validation
+        .required
+        .iter()
+        .zip(&found)
+        .find(|(_, hit)| !**hit)
+    {
         return Err(Error::MissingClaim(claim.clone()));
     }
     let custom: T = serde_json::from_str(text).map_err(|_| Error::InvalidClaim {

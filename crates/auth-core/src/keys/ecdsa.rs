@@ -118,12 +118,13 @@ impl EcVerifier {
     /// Verifies an `r || s` signature. Any other length (DER included), and
     /// `r` or `s` outside `[1, n-1]`, is a bad signature.
     pub(crate) fn verify(&self, data: &[u8], sig: &[u8]) -> Result<(), Error> {
-        let ok = match self {
-            Self::P256(k) => p256::ecdsa::Signature::from_slice(sig)
-                .is_ok_and(|s| k.verify(data, &s).is_ok()),
-            Self::P384(k) => p384::ecdsa::Signature::from_slice(sig)
-                .is_ok_and(|s| k.verify(data, &s).is_ok()),
-        };
+        let ok =
+            match self {
+                Self::P256(k) => p256::ecdsa::Signature::from_slice(sig)
+                    .is_ok_and(|s| k.verify(data, &s).is_ok()),
+                Self::P384(k) => p384::ecdsa::Signature::from_slice(sig)
+                    .is_ok_and(|s| k.verify(data, &s).is_ok()),
+            };
         if ok { Ok(()) } else { Err(Error::BadSignature) }
     }
 }

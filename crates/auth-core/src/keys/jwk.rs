@@ -172,13 +172,19 @@ impl Jwk {
     fn resolve(&self, requested: Option<Algorithm>, op: &str) -> Result<Algorithm, Error> {
         let alg = match (self.alg, requested) {
             (Some(a), Some(b)) if a != b => {
-                return Err(Error::InvalidKey("JWK `alg` contradicts the requested algorithm"));
+                return Err(Error::InvalidKey(
+                    "JWK `alg` contradicts the requested algorithm",
+                ));
             }
             (Some(a), _) | (None, Some(a)) => a,
             (None, None) => match (self.kty, self.crv.as_deref()) {
                 (Kty::Ec, Some("P-256")) => Algorithm::Es256,
                 (Kty::Ec, Some("P-384")) => Algorithm::Es384,
-                _ => return Err(Error::InvalidKey("JWK has no `alg`; the algorithm must be named")),
+                _ => {
+                    return Err(Error::InvalidKey(
+                        "JWK has no `alg`; the algorithm must be named",
+                    ));
+                }
             },
         };
         let fits = matches!(
@@ -193,7 +199,9 @@ impl Jwk {
         }
         if let Some(ops) = &self.key_ops {
             if !ops.iter().any(|o| o == op) {
-                return Err(Error::InvalidKey("JWK `key_ops` does not allow this operation"));
+                return Err(Error::InvalidKey(
+                    "JWK `key_ops` does not allow this operation",
+                ));
             }
         }
         Ok(alg)
@@ -263,10 +271,17 @@ impl Jwk {
         let crt = match (&self.dp, &self.dq, &self.qi) {
             (Some(dp), Some(dq), Some(qi)) => Some((dp.as_slice(), dq.as_slice(), qi.as_slice())),
             (None, None, None) => None,
-            _ => return Err(Error::InvalidKey("private RSA JWK has only some of `dp`, `dq`, `qi`")),
+            _ => {
+                return Err(Error::InvalidKey(
+                    "private RSA JWK has only some of `dp`, `dq`, `qi`",
+                ));
+            }
         };
         let key = super::rsa::private_from_parts(n, e, d, p, q, crt)?;
-        SigningKey::new(alg, super::Signer::Rsa(super::rsa::RsaSigner::new(alg, key)?))
+        SigningKey::new(
+            alg,
+            super::Signer::Rsa(super::rsa::RsaSigner::new(alg, key)?),
+        )
     }
 
     #[cfg(not(feature = "rsa"))]
@@ -295,7 +310,10 @@ impl Jwk {
 
     #[cfg(feature = "ecdsa")]
     fn ec_verifying(&self, alg: Algorithm) -> Result<VerifyingKey, Error> {
-        Ok(VerifyingKey::new(alg, super::Verifier::Ec(self.ec_public(alg)?)))
+        Ok(VerifyingKey::new(
+            alg,
+            super::Verifier::Ec(self.ec_public(alg)?),
+        ))
     }
 
     #[cfg(feature = "ecdsa")]
@@ -354,7 +372,9 @@ pub fn parse_jwks(json_text: &str) -> Result<Vec<Jwk>, Error> {
                     out.push(Jwk::parse(text)?);
                     Ok(())
                 }
-                _ => Err(Error::InvalidKey("JWKS `keys` has an entry that is not an object")),
+                _ => Err(Error::InvalidKey(
+                    "JWKS `keys` has an entry that is not an object",
+                )),
             })?;
             keys = Some(out);
         }

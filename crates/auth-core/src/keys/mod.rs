@@ -119,7 +119,10 @@ impl VerifyingKey {
     pub fn from_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
         #[cfg(feature = "hmac")]
         {
-            Ok(Self::new(alg, Verifier::Hmac(hmac::HmacKey::new(alg, secret)?)))
+            Ok(Self::new(
+                alg,
+                Verifier::Hmac(hmac::HmacKey::new(alg, secret)?),
+            ))
         }
         #[cfg(not(feature = "hmac"))]
         {
@@ -277,7 +280,10 @@ impl SigningKey {
             #[cfg(feature = "rsa")]
             Family::Rsa => {
                 let _ = rsa_bits;
-                Self::new(alg, Signer::Rsa(rsa::RsaSigner::new(alg, rsa::generate(rsa_bits)?)?))
+                Self::new(
+                    alg,
+                    Signer::Rsa(rsa::RsaSigner::new(alg, rsa::generate(rsa_bits)?)?),
+                )
             }
             #[cfg(feature = "ecdsa")]
             Family::Ecdsa => {

@@ -72,9 +72,13 @@ fn decode_private(pem: &str) -> Result<Private, Error> {
             if let Ok(k) = p384::SecretKey::from_sec1_pem(pem) {
                 return Ok(Private::Ec(EcSigner::P384(k.into())));
             }
-            Err(Error::InvalidKey("SEC1 EC private key is not a P-256 or P-384 key"))
+            Err(Error::InvalidKey(
+                "SEC1 EC private key is not a P-256 or P-384 key",
+            ))
         }
-        _ => Err(Error::InvalidKey("PEM label is not a supported private key type")),
+        _ => Err(Error::InvalidKey(
+            "PEM label is not a supported private key type",
+        )),
     }
 }
 
@@ -121,14 +125,22 @@ fn decode_public(pem: &str) -> Result<Public, Error> {
 }
 
 /// Binds a decoded key's family (and curve) to the requested algorithm.
-fn pick(alg: Option<Algorithm>, family: Family, curve_alg: Option<Algorithm>) -> Result<Algorithm, Error> {
+fn pick(
+    alg: Option<Algorithm>,
+    family: Family,
+    curve_alg: Option<Algorithm>,
+) -> Result<Algorithm, Error> {
     let alg = match (alg, curve_alg) {
         (Some(a), Some(c)) if a != c => {
-            return Err(Error::InvalidKey("EC key's curve does not fit the algorithm"));
+            return Err(Error::InvalidKey(
+                "EC key's curve does not fit the algorithm",
+            ));
         }
         (Some(a), _) | (None, Some(a)) => a,
         (None, None) => {
-            return Err(Error::InvalidKey("an RSA key needs the algorithm to be named"));
+            return Err(Error::InvalidKey(
+                "an RSA key needs the algorithm to be named",
+            ));
         }
     };
     if alg.family() != family {

@@ -86,12 +86,19 @@ fn minimal(bytes: &[u8]) -> Result<&[u8], Error> {
 fn trimmed(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     let trimmed = &bytes[start..];
-    if trimmed.is_empty() { vec![0] } else { trimmed.to_vec() }
+    if trimmed.is_empty() {
+        vec![0]
+    } else {
+        trimmed.to_vec()
+    }
 }
 
 /// The public parts of an RSA key as JWK integers `(n, e)`.
 pub(crate) fn public_parts(key: &RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
-    (trimmed(&key.n().to_be_bytes()), trimmed(&key.e().to_be_bytes()))
+    (
+        trimmed(&key.n().to_be_bytes()),
+        trimmed(&key.e().to_be_bytes()),
+    )
 }
 
 /// Builds a public key from JWK `n` and `e`.
@@ -99,8 +106,9 @@ pub(crate) fn public_from_parts(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Erro
     let n = minimal(n)?;
     let e = minimal(e)?;
     let n_bits = n.len() * 8;
-    let key = RsaPublicKey::new_with_size_limits(uint(n, n_bits)?, uint(e, e.len() * 8)?, 1..=MAX_BITS)
-        .map_err(|_| Error::InvalidKey("RSA public key was refused"))?;
+    let key =
+        RsaPublicKey::new_with_size_limits(uint(n, n_bits)?, uint(e, e.len() * 8)?, 1..=MAX_BITS)
+            .map_err(|_| Error::InvalidKey("RSA public key was refused"))?;
     check_size(&key)?;
     Ok(key)
 }

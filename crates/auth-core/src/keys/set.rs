@@ -27,7 +27,9 @@ impl KeySet {
     /// Adds a verifying key. Key ids must be unique within the set.
     pub fn add(&mut self, key: VerifyingKey) -> Result<(), Error> {
         if self.keys.iter().any(|k| k.kid() == key.kid()) {
-            return Err(Error::InvalidKey("the set already holds a key with this kid"));
+            return Err(Error::InvalidKey(
+                "the set already holds a key with this kid",
+            ));
         }
         self.keys.push(key);
         Ok(())

@@ -1,0 +1,716 @@
+//! Known attack classes against JWT verifiers, each asserting the exact
+//! error code auth-core answers with.
+
+use auth_core::{Algorithm, Claims, Error, KeySet, SigningKey, Validation, VerifyingKey};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde_json::Value;
+
+const NOW: u64 = 1_700_000_000;
+
+fn b64(bytes: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(bytes)
+}
+
+/// A token with exactly this header and payload JSON, correctly signed.
+fn forge(key: &SigningKey, header: &str, payload: &str) -> String {
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let sig = key.sign_raw(input.as_bytes()).unwrap();
+    format!("{input}.{}", b64(&sig))
+}
+
+fn payload() -> String {
+    format!(
+        r#"{{"sub":"u","iss":"iss","aud":"api","iat":{NOW},"exp":{}}}"#,
+        NOW + 60
+    )
+}
+
+fn hs256() -> SigningKey {
+    SigningKey::from_hmac_secret(Algorithm::Hs256, &[7u8; 32]).unwrap()
+}
+
+fn es256() -> SigningKey {
+    SigningKey::generate(Algorithm::Es256).unwrap()
+}
+
+fn check(key: &VerifyingKey, token: &str) -> Result<Claims<Value>, Error> {
+    key.verify(token, &Validation::new(), NOW)
+}
+
+fn code(key: &VerifyingKey, token: &str) -> &'static str {
+    check(key, token)
+        .expect_err("token must be rejected")
+        .code()
+}
+
+#[test]
+fn a_correct_token_verifies() {
+    let key = hs256();
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    assert_eq!(
+        check(&key.verifying_key(), &token).unwrap().sub.as_deref(),
+        Some("u")
+    );
+}
+
+#[test]
+fn alg_none_in_any_case_is_unsupported() {
+    let key = hs256().verifying_key();
+    for alg in ["none", "None", "NONE", "nOnE"] {
+        let unsigned = format!(
+            "{}.{}.",
+            b64(format!(r#"{{"alg":"{alg}"}}"#).as_bytes()),
+            b64(payload().as_bytes())
+        );
+        assert_eq!(code(&key, &unsigned), "unsupported_alg", "{alg}");
+        // Even with a signature attached.
+        let signed = format!("{unsigned}{}", b64(&[0; 32]));
+        assert_eq!(code(&key, &signed), "unsupported_alg", "{alg}");
+    }
+}
+
+#[test]
+fn hs256_signed_with_a_public_key_is_an_alg_mismatch() {
+    for alg in [Algorithm::Rs256, Algorithm::Es256] {
+        let victim = SigningKey::generate(alg).unwrap().verifying_key();
+        // The classic attack: use the public key's published bytes as an
+        // HMAC secret and claim HS256.
+        let public_bytes = victim.to_public_jwk().unwrap();
+        let attacker =
+            SigningKey::from_hmac_secret(Algorithm::Hs256, public_bytes.as_bytes()).unwrap();
+        let token = forge(&attacker, r#"{"alg":"HS256"}"#, &payload());
+        assert_eq!(
+            check(&victim, &token).unwrap_err(),
+            Error::AlgMismatch {
+                expected: alg,
+                found: Algorithm::Hs256
+            }
+        );
+    }
+}
+
+#[test]
+fn ecdsa_zero_and_out_of_range_scalars_are_bad_signatures() {
+    let key = es256();
+    let good = forge(&key, r#"{"alg":"ES256"}"#, &payload());
+    let input = &good[..good.rfind('.').unwrap()];
+    // The P-256 group order n.
+    let n = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+    let sig = Base64UrlUnpadded::decode_vec(&good[good.rfind('.').unwrap() + 1..]).unwrap();
+    let (r, s) = sig.split_at(32);
+    let zero = [0u8; 32];
+    for (r, s, what) in [
+        (&zero[..], &zero[..], "r = s = 0"),
+        (&n[..], s, "r = n"),
+        (r, &n[..], "s = n"),
+        (&zero[..], s, "r = 0"),
+        (r, &zero[..], "s = 0"),
+    ] {
+        let token = format!("{input}.{}", b64(&[r, s].concat()));
+        assert_eq!(
+            code(&key.verifying_key(), &token),
+            "bad_signature",
+            "{what}"
+        );
+    }
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn der_encoded_ecdsa_signature_is_rejected() {
+    let key = es256();
+    let good = forge(&key, r#"{"alg":"ES256"}"#, &payload());
+    let dot = good.rfind('.').unwrap();
+    let sig = Base64UrlUnpadded::decode_vec(&good[dot + 1..]).unwrap();
+    let der = der_signature(&sig[..32], &sig[32..]);
+    let token = format!("{}.{}", &good[..dot], b64(&der));
+    assert_eq!(code(&key.verifying_key(), &token), "bad_signature");
+}
+
+/// ASN.1 DER `SEQUENCE { INTEGER r, INTEGER s }`.
+fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
+    let int = |v: &[u8]| {
+        let v: Vec<u8> = v.iter().copied().skip_while(|&b| b == 0).collect();
+        let mut body = if v.first().is_some_and(|&b| b & 0x80 != 0) {
+            vec![0]
+        } else {
+            vec![]
+        };
+        body.extend(v);
+        let mut out = vec![0x02, u8::try_from(body.len()).unwrap()];
+        out.extend(body);
+        out
+    };
+    let body = [int(r), int(s)].concat();
+    let mut out = vec![0x30, u8::try_from(body.len()).unwrap()];
+    out.extend(body);
+    out
+}
+
+#[test]
+fn signatures_of_the_wrong_length_are_bad_signatures() {
+    for alg in [
+        Algorithm::Hs256,
+        Algorithm::Es256,
+        Algorithm::Rs256,
+        Algorithm::Ps256,
+    ] {
+        let key = SigningKey::generate(alg).unwrap();
+        let good = forge(&key, &format!(r#"{{"alg":"{alg}"}}"#), &payload());
+        let dot = good.rfind('.').unwrap();
+        let sig = Base64UrlUnpadded::decode_vec(&good[dot + 1..]).unwrap();
+        for bad in [
+            &sig[..sig.len() - 1],
+            &[sig.as_slice(), &[0]].concat(),
+            &[][..],
+        ] {
+            let token = format!("{}.{}", &good[..dot], b64(bad));
+            assert_eq!(
+                code(&key.verifying_key(), &token),
+                "bad_signature",
+                "{alg} len {}",
+                bad.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn tampering_with_any_part_is_detected() {
+    let key = hs256();
+    let good = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let other_payload = payload().replace("\"u\"", "\"admin\"");
+    let parts: Vec<&str> = good.split('.').collect();
+    let swapped = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(other_payload.as_bytes()),
+        parts[2]
+    );
+    assert_eq!(code(&key.verifying_key(), &swapped), "bad_signature");
+}
+
+#[test]
+fn wrong_number_of_segments_and_truncation() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let good = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let parts: Vec<&str> = good.split('.').collect();
+    assert_eq!(
+        code(&vk, &format!("{}.{}", parts[0], parts[1])),
+        "malformed"
+    );
+    assert_eq!(code(&vk, &format!("{good}.{}", parts[2])), "malformed");
+    assert_eq!(code(&vk, parts[0]), "malformed");
+    assert_eq!(code(&vk, ""), "malformed");
+    // Signature segment removed entirely, or cut short.
+    assert_eq!(
+        code(&vk, &format!("{}.{}.", parts[0], parts[1])),
+        "bad_signature"
+    );
+    // 43 - 3 = 40 characters: a canonical encoding of 30 bytes.
+    assert_eq!(code(&vk, &good[..good.len() - 3]), "bad_signature");
+    // 43 - 2 = 41 characters is 1 mod 4: no base64url string has that length.
+    assert_eq!(code(&vk, &good[..good.len() - 2]), "malformed");
+    // Every prefix is rejected, none panics.
+    for cut in 0..good.len() {
+        assert!(check(&vk, &good[..cut]).is_err(), "prefix of {cut}");
+    }
+}
+
+#[test]
+fn non_canonical_base64url_is_malformed() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let good = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let parts: Vec<&str> = good.split('.').collect();
+    let with = |h: &str, p: &str, s: &str| format!("{h}.{p}.{s}");
+    // Padding.
+    assert_eq!(
+        code(&vk, &with(parts[0], parts[1], &format!("{}=", parts[2]))),
+        "malformed"
+    );
+    assert_eq!(
+        code(&vk, &with(&format!("{}==", parts[0]), parts[1], parts[2])),
+        "malformed"
+    );
+    // Standard-alphabet characters and whitespace.
+    for c in ["+", "/", " ", "\n", "\t"] {
+        let mut sig = parts[2].to_string();
+        sig.replace_range(5..6, c);
+        assert_eq!(
+            code(&vk, &with(parts[0], parts[1], &sig)),
+            "malformed",
+            "{c:?}"
+        );
+    }
+    // A final character with non-zero unused bits decodes to the same bytes
+    // in lax decoders; here it is malformed. A 32-byte MAC is 43 characters,
+    // the last carrying 2 unused bits.
+    let mut sig = parts[2].as_bytes().to_vec();
+    let last = sig.len() - 1;
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let v = alphabet.iter().position(|&c| c == sig[last]).unwrap();
+    sig[last] = alphabet[v | 1];
+    assert_ne!(sig[last], parts[2].as_bytes()[last]);
+    assert_eq!(
+        code(
+            &vk,
+            &with(parts[0], parts[1], std::str::from_utf8(&sig).unwrap())
+        ),
+        "malformed"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_malformed() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let header = format!(
+        "{}.{}.{}",
+        b64(b"{\"alg\":\"HS256\xff\"}"),
+        b64(payload().as_bytes()),
+        b64(&[0; 32])
+    );
+    assert_eq!(
+        check(&vk, &header).unwrap_err(),
+        Error::Malformed("token header is not UTF-8")
+    );
+    // A correctly signed payload that is not UTF-8.
+    let input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"HS256"}"#),
+        b64(b"{\"sub\":\"\xc0\"}")
+    );
+    let sig = key.sign_raw(input.as_bytes()).unwrap();
+    let token = format!("{input}.{}", b64(&sig));
+    assert_eq!(
+        check(&vk, &token).unwrap_err(),
+        Error::Malformed("token payload is not UTF-8")
+    );
+}
+
+#[test]
+fn duplicate_members_are_malformed_in_header_and_payload() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let dup = Error::Malformed("JSON object has a duplicate member name");
+    let token = forge(&key, r#"{"alg":"HS256","alg":"HS256"}"#, &payload());
+    assert_eq!(check(&vk, &token).unwrap_err(), dup);
+    let token = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"sub":"a","sub":"admin","exp":{}}}"#, NOW + 9),
+    );
+    assert_eq!(check(&vk, &token).unwrap_err(), dup);
+    let token = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{},"exp":{}}}"#, NOW - 9, NOW + 9),
+    );
+    assert_eq!(check(&vk, &token).unwrap_err(), dup);
+}
+
+#[test]
+fn deeply_nested_json_is_malformed() {
+    let key = hs256();
+    let deep = format!(
+        r#"{{"exp":{},"x":{}1{}}}"#,
+        NOW + 9,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &deep);
+    assert_eq!(
+        check(&key.verifying_key(), &token).unwrap_err(),
+        Error::Malformed("JSON is nested too deeply")
+    );
+    let header = format!(
+        r#"{{"alg":"HS256","x":{}{}}}"#,
+        "{\"a\":".repeat(40),
+        "}".repeat(40)
+    );
+    let token = forge(&key, &header, &payload());
+    assert_eq!(
+        check(&key.verifying_key(), &token).unwrap_err(),
+        Error::Malformed("JSON is nested too deeply")
+    );
+}
+
+#[test]
+fn oversize_tokens_are_rejected_before_decoding() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let big = format!(r#"{{"exp":{},"pad":"{}"}}"#, NOW + 9, "x".repeat(9000));
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &big);
+    assert_eq!(
+        check(&vk, &token).unwrap_err(),
+        Error::TooLarge {
+            limit: 8192,
+            actual: token.len()
+        }
+    );
+    // Garbage of the same size is rejected for its size, not its content.
+    let garbage = "!".repeat(10_000);
+    assert_eq!(code(&vk, &garbage), "too_large");
+    // The limit is configurable.
+    let roomy = Validation::new().max_token_len(16 * 1024);
+    assert!(vk.verify::<Value>(&token, &roomy, NOW).is_ok());
+    let tight = Validation::new().max_token_len(64);
+    let small = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    assert_eq!(
+        vk.verify::<Value>(&small, &tight, NOW).unwrap_err().code(),
+        "too_large"
+    );
+}
+
+#[test]
+fn crit_and_unencoded_payload_are_unsupported() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    for header in [
+        r#"{"alg":"HS256","crit":["exp"],"exp":1}"#,
+        r#"{"alg":"HS256","crit":["b64"],"b64":false}"#,
+        r#"{"alg":"HS256","b64":false}"#,
+        r#"{"alg":"HS256","crit":["http://example.com/ext"],"http://example.com/ext":true}"#,
+    ] {
+        assert_eq!(
+            code(&vk, &forge(&key, header, &payload())),
+            "unsupported_crit",
+            "{header}"
+        );
+    }
+    assert_eq!(
+        code(
+            &vk,
+            &forge(&key, r#"{"alg":"HS256","crit":[]}"#, &payload())
+        ),
+        "malformed"
+    );
+}
+
+#[test]
+fn time_claims_of_the_wrong_type_or_range_are_invalid() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    for (claim, value, reason) in [
+        ("exp", r#""1700000100""#, "is not a number"),
+        ("exp", "null", "is not a number"),
+        ("exp", "true", "is not a number"),
+        ("exp", "-1", "must not be negative"),
+        ("exp", "1e300", "is out of range"),
+        ("exp", "18446744073709551616", "is out of range"),
+        ("exp", "253402300800", "is out of range"),
+        ("nbf", r#""0""#, "is not a number"),
+        ("nbf", "-5", "must not be negative"),
+        ("nbf", "1.5e20", "is out of range"),
+        ("iat", "[1]", "is not a number"),
+        ("iat", "99999999999999999999", "is out of range"),
+    ] {
+        let body = if claim == "exp" {
+            format!(r#"{{"exp":{value}}}"#)
+        } else {
+            format!(r#"{{"exp":{},"{claim}":{value}}}"#, NOW + 60)
+        };
+        let err = check(&vk, &forge(&key, r#"{"alg":"HS256"}"#, &body)).unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidClaim {
+                claim: claim.into(),
+                reason
+            },
+            "{claim}={value}"
+        );
+    }
+    // Fractional seconds are a valid NumericDate.
+    let body = format!(r#"{{"exp":{}.75}}"#, NOW + 1);
+    assert_eq!(
+        check(&vk, &forge(&key, r#"{"alg":"HS256"}"#, &body))
+            .unwrap()
+            .exp,
+        Some(NOW + 1)
+    );
+}
+
+#[test]
+fn string_claims_of_the_wrong_type_are_invalid() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    for (claim, value) in [
+        ("iss", "1"),
+        ("sub", "{}"),
+        ("jti", "[]"),
+        ("aud", "3"),
+        ("aud", "[\"a\",1]"),
+    ] {
+        let body = format!(r#"{{"exp":{},"{claim}":{value}}}"#, NOW + 60);
+        let err = check(&vk, &forge(&key, r#"{"alg":"HS256"}"#, &body)).unwrap_err();
+        assert_eq!(err.code(), "invalid_claim", "{claim}={value}");
+        assert!(
+            matches!(&err, Error::InvalidClaim { claim: c, .. } if c == claim),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
+fn missing_exp_is_rejected_unless_allowed() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let token = forge(&key, r#"{"alg":"HS256"}"#, r#"{"sub":"u"}"#);
+    assert_eq!(
+        check(&vk, &token).unwrap_err(),
+        Error::MissingClaim("exp".into())
+    );
+    let lax = Validation::new().allow_missing_exp();
+    assert!(vk.verify::<Value>(&token, &lax, NOW).is_ok());
+}
+
+#[test]
+fn time_boundaries_and_leeway() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let exp = NOW + 60;
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &format!(r#"{{"exp":{exp}}}"#));
+    let v = Validation::new();
+    assert!(vk.verify::<Value>(&token, &v, exp - 1).is_ok());
+    assert_eq!(
+        vk.verify::<Value>(&token, &v, exp).unwrap_err(),
+        Error::Expired { exp, now: exp }
+    );
+    let lenient = Validation::new().leeway(30);
+    assert!(vk.verify::<Value>(&token, &lenient, exp + 29).is_ok());
+    assert_eq!(
+        vk.verify::<Value>(&token, &lenient, exp + 30)
+            .unwrap_err()
+            .code(),
+        "expired"
+    );
+    // Leeway is bounded.
+    let huge = Validation::new().leeway(10_000);
+    assert_eq!(
+        vk.verify::<Value>(&token, &huge, exp + 300)
+            .unwrap_err()
+            .code(),
+        "expired"
+    );
+    assert!(vk.verify::<Value>(&token, &huge, exp + 299).is_ok());
+
+    let nbf = NOW + 100;
+    let token = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{},"nbf":{nbf}}}"#, NOW + 1000),
+    );
+    assert_eq!(
+        vk.verify::<Value>(&token, &v, nbf - 1).unwrap_err(),
+        Error::NotYetValid { nbf, now: nbf - 1 }
+    );
+    assert!(vk.verify::<Value>(&token, &v, nbf).is_ok());
+    assert!(vk.verify::<Value>(&token, &lenient, nbf - 30).is_ok());
+
+    let iat = NOW + 100;
+    let token = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{},"iat":{iat}}}"#, NOW + 1000),
+    );
+    assert_eq!(
+        vk.verify::<Value>(&token, &v, NOW).unwrap_err(),
+        Error::IssuedInFuture { iat, now: NOW }
+    );
+    assert!(vk.verify::<Value>(&token, &v, iat).is_ok());
+
+    let aged = Validation::new().max_age(300);
+    let token = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{},"iat":{NOW}}}"#, NOW + 1000),
+    );
+    assert!(vk.verify::<Value>(&token, &aged, NOW + 300).is_ok());
+    assert_eq!(
+        vk.verify::<Value>(&token, &aged, NOW + 301).unwrap_err(),
+        Error::TooOld {
+            iat: NOW,
+            max_age: 300
+        }
+    );
+    let no_iat = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{}}}"#, NOW + 1000),
+    );
+    assert_eq!(
+        vk.verify::<Value>(&no_iat, &aged, NOW).unwrap_err(),
+        Error::MissingClaim("iat".into())
+    );
+}
+
+#[test]
+fn issuer_audience_subject_and_required_claims() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let v = |v: Validation| vk.verify::<Value>(&token, &v, NOW);
+    assert!(v(Validation::new().issuer("iss").audience("api").subject("u")).is_ok());
+    assert_eq!(
+        v(Validation::new().issuer("other")).unwrap_err(),
+        Error::InvalidIssuer
+    );
+    assert_eq!(
+        v(Validation::new().audience("web")).unwrap_err(),
+        Error::InvalidAudience
+    );
+    assert!(v(Validation::new().audience("web").audience("api")).is_ok());
+    assert_eq!(
+        v(Validation::new().subject("admin")).unwrap_err(),
+        Error::InvalidSubject
+    );
+    assert_eq!(
+        v(Validation::new().require("jti")).unwrap_err(),
+        Error::MissingClaim("jti".into())
+    );
+    assert!(v(Validation::new().require("sub").require("iat")).is_ok());
+
+    // aud as an array: any match is enough; none is invalid_audience.
+    let many = format!(r#"{{"aud":["a","b","api"],"exp":{}}}"#, NOW + 9);
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &many);
+    assert!(
+        vk.verify::<Value>(&token, &Validation::new().audience("api"), NOW)
+            .is_ok()
+    );
+    assert_eq!(
+        vk.verify::<Value>(&token, &Validation::new().audience("c"), NOW)
+            .unwrap_err(),
+        Error::InvalidAudience
+    );
+    // An expected issuer or audience makes the claim required.
+    let bare = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"exp":{}}}"#, NOW + 9),
+    );
+    for (validation, claim) in [
+        (Validation::new().issuer("iss"), "iss"),
+        (Validation::new().audience("api"), "aud"),
+        (Validation::new().subject("u"), "sub"),
+    ] {
+        assert_eq!(
+            vk.verify::<Value>(&bare, &validation, NOW).unwrap_err(),
+            Error::MissingClaim(claim.into())
+        );
+    }
+}
+
+#[test]
+fn typ_is_checked_case_insensitively() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let v = Validation::new().typ("at+jwt");
+    for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
+        let token = forge(
+            &key,
+            &format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#),
+            &payload(),
+        );
+        assert!(vk.verify::<Value>(&token, &v, NOW).is_ok(), "{typ}");
+    }
+    for header in [r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"alg":"HS256"}"#] {
+        let token = forge(&key, header, &payload());
+        assert_eq!(
+            vk.verify::<Value>(&token, &v, NOW).unwrap_err(),
+            Error::InvalidType,
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn embedded_keys_and_key_urls_in_the_header_are_ignored() {
+    let ours = es256();
+    let attacker = es256();
+    let attacker_jwk = attacker.verifying_key().to_public_jwk().unwrap();
+    for header in [
+        format!(r#"{{"alg":"ES256","jwk":{attacker_jwk}}}"#),
+        r#"{"alg":"ES256","jku":"https://attacker.example/jwks.json"}"#.to_string(),
+        r#"{"alg":"ES256","x5u":"https://attacker.example/cert.pem"}"#.to_string(),
+        r#"{"alg":"ES256","x5c":["MIIBIjANBgkq"]}"#.to_string(),
+    ] {
+        let token = forge(&attacker, &header, &payload());
+        assert_eq!(
+            code(&ours.verifying_key(), &token),
+            "bad_signature",
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn unknown_kid_is_rejected() {
+    let a = hs256().with_kid("a");
+    let mut set = KeySet::new();
+    set.add(a.verifying_key()).unwrap();
+    set.add(
+        SigningKey::generate(Algorithm::Es256)
+            .unwrap()
+            .with_kid("b")
+            .verifying_key(),
+    )
+    .unwrap();
+    let token = forge(&a, r#"{"alg":"HS256","kid":"zzz"}"#, &payload());
+    assert_eq!(
+        set.verify::<Value>(&token, &Validation::new(), NOW)
+            .unwrap_err(),
+        Error::UnknownKid
+    );
+    assert_eq!(code(&a.verifying_key(), &token), "unknown_kid");
+    // Without a kid, a set of two keys cannot choose.
+    let token = forge(&a, r#"{"alg":"HS256"}"#, &payload());
+    assert_eq!(
+        set.verify::<Value>(&token, &Validation::new(), NOW)
+            .unwrap_err(),
+        Error::UnknownKid
+    );
+    // With the right kid it verifies.
+    let token = forge(&a, r#"{"alg":"HS256","kid":"a"}"#, &payload());
+    assert!(set.verify::<Value>(&token, &Validation::new(), NOW).is_ok());
+    // A kid that names a key of another algorithm is an alg mismatch.
+    let token = forge(&a, r#"{"alg":"HS256","kid":"b"}"#, &payload());
+    assert_eq!(
+        set.verify::<Value>(&token, &Validation::new(), NOW)
+            .unwrap_err()
+            .code(),
+        "alg_mismatch"
+    );
+}
+
+#[test]
+fn payload_that_is_not_an_object_is_malformed() {
+    let key = hs256();
+    for body in ["[]", "\"x\"", "1", "null", ""] {
+        let token = forge(&key, r#"{"alg":"HS256"}"#, body);
+        assert_eq!(code(&key.verifying_key(), &token), "malformed", "{body:?}");
+    }
+}
+
+#[test]
+fn custom_claims_that_do_not_fit_the_type_are_invalid() {
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Needs {
+        roles: Vec<String>,
+    }
+    let key = hs256();
+    let token = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let err = key
+        .verifying_key()
+        .verify::<Needs>(&token, &Validation::new(), NOW)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_claim");
+}

@@ -1,0 +1,378 @@
+//! Key input: PEM in every supported form, and the JWK rules that refuse a
+//! key whose members contradict the algorithm it is asked to serve.
+
+use auth_core::{
+    Algorithm, Claims, Error, Jwk, KeySet, SigningKey, Validation, VerifyingKey, parse_jwks,
+};
+use serde_json::{Value, json};
+
+const NOW: u64 = 1_700_000_000;
+
+macro_rules! key {
+    ($name:literal) => {
+        include_str!(concat!("keys/", $name))
+    };
+}
+
+fn sign_verify(sk: &SigningKey, vk: &VerifyingKey) {
+    let token = sk
+        .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+        .unwrap();
+    let vk = vk.clone().with_kid(sk.kid());
+    vk.verify::<Value>(&token, &Validation::new(), NOW).unwrap();
+}
+
+#[test]
+fn pem_private_and_public_forms() {
+    for (private, publics, alg) in [
+        (
+            &[key!("rsa2048-pkcs1.pem"), key!("rsa2048-pkcs8.pem")][..],
+            &[key!("rsa2048-spki.pem"), key!("rsa2048-pkcs1-public.pem")][..],
+            Some(Algorithm::Ps256),
+        ),
+        (
+            &[key!("p256-sec1.pem"), key!("p256-pkcs8.pem")][..],
+            &[key!("p256-spki.pem")][..],
+            None,
+        ),
+        (
+            &[key!("p384-sec1.pem"), key!("p384-pkcs8.pem")][..],
+            &[key!("p384-spki.pem")][..],
+            None,
+        ),
+    ] {
+        for pem in private {
+            let sk = SigningKey::from_pem(pem, alg).unwrap();
+            for public in publics {
+                let vk = VerifyingKey::from_pem(public, alg).unwrap();
+                assert_eq!(vk.alg(), sk.alg());
+                assert_eq!(vk.thumbprint(), sk.verifying_key().thumbprint());
+                sign_verify(&sk, &vk);
+            }
+            // A private PEM also gives a verifying key.
+            assert_eq!(
+                VerifyingKey::from_pem(pem, alg).unwrap().thumbprint(),
+                sk.verifying_key().thumbprint()
+            );
+        }
+    }
+    assert_eq!(
+        SigningKey::from_pem(key!("p256-sec1.pem"), None)
+            .unwrap()
+            .alg(),
+        Algorithm::Es256
+    );
+    assert_eq!(
+        SigningKey::from_pem(key!("p384-pkcs8.pem"), None)
+            .unwrap()
+            .alg(),
+        Algorithm::Es384
+    );
+}
+
+#[test]
+fn pem_refusals() {
+    let refuse = |r: Result<SigningKey, Error>| r.unwrap_err();
+    assert_eq!(
+        refuse(SigningKey::from_pem(key!("rsa2048-pkcs8.pem"), None)),
+        Error::InvalidKey("an RSA key needs the algorithm to be named")
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem(
+            key!("rsa2048-pkcs1.pem"),
+            Some(Algorithm::Es256)
+        )),
+        Error::InvalidKey("PEM key type does not fit the algorithm")
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem(
+            key!("p256-pkcs8.pem"),
+            Some(Algorithm::Es384)
+        )),
+        Error::InvalidKey("EC key's curve does not fit the algorithm")
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem(
+            key!("p256-pkcs8.pem"),
+            Some(Algorithm::Hs256)
+        )),
+        Error::InvalidKey("EC key's curve does not fit the algorithm")
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem(
+            key!("rsa1024-pkcs1.pem"),
+            Some(Algorithm::Rs256)
+        )),
+        Error::InvalidKey("RSA modulus is shorter than 2048 bits")
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem(key!("p521-sec1.pem"), None)).code(),
+        "invalid_key"
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem("not a pem", None)),
+        Error::InvalidKey("not a PEM document")
+    );
+    assert_eq!(
+        refuse(SigningKey::from_pem(key!("p256-spki.pem"), None)).code(),
+        "invalid_key"
+    );
+    // Error messages never echo key material.
+    let err = refuse(SigningKey::from_pem(
+        key!("rsa1024-pkcs1.pem"),
+        Some(Algorithm::Rs256),
+    ));
+    assert!(!err.to_string().contains("MII"), "{err}");
+}
+
+#[test]
+fn hmac_secret_must_be_as_long_as_the_hash() {
+    for (alg, len) in [
+        (Algorithm::Hs256, 32),
+        (Algorithm::Hs384, 48),
+        (Algorithm::Hs512, 64),
+    ] {
+        assert_eq!(
+            SigningKey::from_hmac_secret(alg, &vec![1; len - 1]).unwrap_err(),
+            Error::InvalidKey("HMAC secret is shorter than the hash output")
+        );
+        assert!(SigningKey::from_hmac_secret(alg, &vec![1; len]).is_ok());
+    }
+    assert_eq!(
+        SigningKey::from_hmac_secret(Algorithm::Rs256, &[1; 64]).unwrap_err(),
+        Error::InvalidKey("algorithm is not an HMAC algorithm")
+    );
+}
+
+fn es256_jwk() -> Value {
+    let sk = SigningKey::generate(Algorithm::Es256).unwrap();
+    serde_json::from_str(&sk.to_private_jwk()).unwrap()
+}
+
+fn with(mut jwk: Value, member: &str, value: Value) -> String {
+    jwk[member] = value;
+    jwk.to_string()
+}
+
+fn without(mut jwk: Value, member: &str) -> String {
+    jwk.as_object_mut().unwrap().remove(member);
+    jwk.to_string()
+}
+
+#[test]
+fn jwk_members_that_contradict_the_algorithm_are_refused() {
+    let ec = es256_jwk();
+    let invalid =
+        |json: &str, alg: Option<Algorithm>| VerifyingKey::from_jwk(json, alg).unwrap_err();
+    assert_eq!(
+        invalid(&ec.to_string(), Some(Algorithm::Es384)),
+        Error::InvalidKey("JWK `alg` contradicts the requested algorithm")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "use", json!("enc")), None),
+        Error::InvalidKey("JWK `use` is not `sig`")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "key_ops", json!(["sign"])), None),
+        Error::InvalidKey("JWK `key_ops` does not allow this operation")
+    );
+    assert_eq!(
+        SigningKey::from_jwk(&with(ec.clone(), "key_ops", json!(["verify"])), None).unwrap_err(),
+        Error::InvalidKey("JWK `key_ops` does not allow this operation")
+    );
+    assert_eq!(
+        invalid(
+            &with(ec.clone(), "key_ops", json!(["verify", "verify"])),
+            None
+        ),
+        Error::InvalidKey("JWK `key_ops` repeats an operation")
+    );
+    assert!(
+        VerifyingKey::from_jwk(
+            &with(ec.clone(), "key_ops", json!(["sign", "verify"])),
+            None
+        )
+        .is_ok()
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "crv", json!("P-384")), None),
+        Error::InvalidKey("JWK `crv` does not fit the algorithm")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "crv", json!("P-521")), None),
+        Error::InvalidKey("JWK `crv` is not P-256 or P-384")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "alg", json!("RS256")), None),
+        Error::InvalidKey("JWK `kty` does not fit the algorithm")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "alg", json!("none")), None),
+        Error::InvalidKey("JWK `alg` is not a supported signature algorithm")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "alg", json!("ES512")), None),
+        Error::InvalidKey("JWK `alg` is not a supported signature algorithm")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "kty", json!("OKP")), None),
+        Error::InvalidKey("JWK `kty` is not oct, RSA or EC")
+    );
+    assert_eq!(
+        invalid(&without(ec.clone(), "kty"), None),
+        Error::InvalidKey("JWK has no `kty`")
+    );
+    assert_eq!(
+        invalid(&without(ec.clone(), "y"), None),
+        Error::InvalidKey("EC JWK needs `x` and `y`")
+    );
+    // A coordinate that is not on the curve, and one of the wrong length.
+    let x = ec["x"].as_str().unwrap().to_string();
+    let mut bad_x = x.clone().into_bytes();
+    bad_x[3] = if bad_x[3] == b'A' { b'B' } else { b'A' };
+    assert_eq!(
+        invalid(
+            &with(ec.clone(), "x", json!(String::from_utf8(bad_x).unwrap())),
+            None
+        ),
+        Error::InvalidKey("EC public key is not a valid point on the curve")
+    );
+    assert_eq!(
+        invalid(&with(ec.clone(), "x", json!(&x[..40])), None),
+        Error::InvalidKey("EC coordinate has the wrong length")
+    );
+    // A private JWK whose `d` does not match its public point.
+    let other = es256_jwk();
+    assert_eq!(
+        SigningKey::from_jwk(&with(ec.clone(), "d", other["d"].clone()), None).unwrap_err(),
+        Error::InvalidKey("EC JWK `d` does not match `x` and `y`")
+    );
+    // Non-canonical base64url in a key member.
+    assert_eq!(
+        invalid(&with(ec.clone(), "x", json!(format!("{x}="))), None),
+        Error::InvalidKey("JWK key member is not canonical base64url")
+    );
+    // Repeated members.
+    let dup = ec.to_string().replacen('{', r#"{"kty":"EC","#, 1);
+    assert_eq!(
+        invalid(&dup, None),
+        Error::InvalidKey("JSON object has a duplicate member name")
+    );
+}
+
+#[test]
+fn jwk_oct_and_rsa_rules() {
+    let hs = SigningKey::generate(Algorithm::Hs384).unwrap();
+    let oct: Value = serde_json::from_str(&hs.to_private_jwk()).unwrap();
+    assert_eq!(
+        VerifyingKey::from_jwk(&without(oct.clone(), "alg"), None).unwrap_err(),
+        Error::InvalidKey("JWK has no `alg`; the algorithm must be named")
+    );
+    assert!(VerifyingKey::from_jwk(&without(oct.clone(), "alg"), Some(Algorithm::Hs384)).is_ok());
+    // A 48-byte secret is too short for HS512.
+    assert_eq!(
+        VerifyingKey::from_jwk(&without(oct.clone(), "alg"), Some(Algorithm::Hs512)).unwrap_err(),
+        Error::InvalidKey("HMAC secret is shorter than the hash output")
+    );
+
+    let rs = SigningKey::from_pem(key!("rsa2048-pkcs8.pem"), Some(Algorithm::Rs256)).unwrap();
+    let rsa: Value = serde_json::from_str(&rs.to_private_jwk()).unwrap();
+    assert!(SigningKey::from_jwk(&rsa.to_string(), None).is_ok());
+    assert_eq!(
+        SigningKey::from_jwk(&without(rsa.clone(), "q"), None).unwrap_err(),
+        Error::InvalidKey("private RSA JWK needs `d`, `p` and `q`")
+    );
+    assert_eq!(
+        SigningKey::from_jwk(&without(rsa.clone(), "qi"), None).unwrap_err(),
+        Error::InvalidKey("private RSA JWK has only some of `dp`, `dq`, `qi`")
+    );
+    assert_eq!(
+        SigningKey::from_jwk(&with(rsa.clone(), "dp", rsa["dq"].clone()), None).unwrap_err(),
+        Error::InvalidKey("RSA private key CRT parameters do not match its primes")
+    );
+    assert_eq!(
+        SigningKey::from_jwk(&with(rsa.clone(), "oth", json!([])), None).unwrap_err(),
+        Error::InvalidKey("multi-prime RSA keys are not supported")
+    );
+    // Without `alg`, an RSA key cannot say whether it is RS* or PS*.
+    assert_eq!(
+        VerifyingKey::from_jwk(&without(rsa.clone(), "alg"), None).unwrap_err(),
+        Error::InvalidKey("JWK has no `alg`; the algorithm must be named")
+    );
+    // A 1024-bit modulus is refused.
+    let small = SigningKey::from_pem(key!("rsa1024-pkcs1.pem"), Some(Algorithm::Rs256));
+    assert_eq!(
+        small.unwrap_err(),
+        Error::InvalidKey("RSA modulus is shorter than 2048 bits")
+    );
+    let n = rsa["n"].as_str().unwrap();
+    let short = json!({"kty": "RSA", "alg": "RS256", "n": &n[..168], "e": "AQAB"});
+    assert_eq!(
+        VerifyingKey::from_jwk(&short.to_string(), None).unwrap_err(),
+        Error::InvalidKey("RSA modulus is shorter than 2048 bits")
+    );
+    // Leading zero octets are not the minimal encoding RFC 7518 requires.
+    let mut padded = vec![0u8];
+    padded.extend(base64ct::Base64UrlUnpadded::decode_vec(n).unwrap());
+    let padded_n = base64ct::Base64UrlUnpadded::encode_string(&padded);
+    let bad = json!({"kty": "RSA", "alg": "RS256", "n": padded_n, "e": "AQAB"});
+    assert_eq!(
+        VerifyingKey::from_jwk(&bad.to_string(), None).unwrap_err(),
+        Error::InvalidKey("RSA parameter has leading zero octets")
+    );
+}
+
+use base64ct::Encoding;
+
+#[test]
+fn jwks_parse_and_set_rules() {
+    let a = SigningKey::generate(Algorithm::Es256).unwrap();
+    let b = SigningKey::generate(Algorithm::Es384).unwrap();
+    let jwks = format!(
+        r#"{{"keys":[{},{}],"extra":1}}"#,
+        a.verifying_key().to_public_jwk().unwrap(),
+        b.verifying_key().to_public_jwk().unwrap()
+    );
+    let keys = parse_jwks(&jwks).unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].kid(), Some(a.kid()));
+    assert_eq!(keys[1].alg(), Some(Algorithm::Es384));
+    assert!(!keys[0].is_private());
+    let set = KeySet::from_jwks(&jwks).unwrap();
+    assert_eq!(set.keys().len(), 2);
+
+    assert_eq!(
+        parse_jwks("{}").unwrap_err(),
+        Error::InvalidKey("JWKS has no `keys`")
+    );
+    assert_eq!(
+        parse_jwks(r#"{"keys":{}}"#).unwrap_err(),
+        Error::InvalidKey("JWKS `keys` is not an array")
+    );
+    assert_eq!(
+        parse_jwks(r#"{"keys":[1]}"#).unwrap_err(),
+        Error::InvalidKey("JWKS `keys` has an entry that is not an object")
+    );
+    let twice = format!(
+        r#"{{"keys":[{0},{0}]}}"#,
+        a.verifying_key().to_public_jwk().unwrap()
+    );
+    assert_eq!(
+        KeySet::from_jwks(&twice).unwrap_err(),
+        Error::InvalidKey("the set already holds a key with this kid")
+    );
+    // A set with an HMAC key has nothing public to publish.
+    let mut secret = KeySet::new();
+    secret.set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap());
+    assert_eq!(
+        secret.to_jwks().unwrap_err(),
+        Error::InvalidKey("an HMAC secret has no public JWK")
+    );
+    assert_eq!(
+        KeySet::new()
+            .sign(&Claims::new(auth_core::Empty {}))
+            .unwrap_err(),
+        Error::InvalidKey("the key set has no signing key")
+    );
+    assert!(Jwk::parse("[]").is_err());
+}

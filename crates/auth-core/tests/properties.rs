@@ -1,0 +1,99 @@
+//! Property tests: random claims round-trip through sign and verify, and
+//! random input never panics and never verifies.
+
+use auth_core::{Algorithm, Claims, SigningKey, Validation, VerifyingKey, insecure};
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::LazyLock;
+
+const NOW: u64 = 1_700_000_000;
+
+static KEYS: LazyLock<Vec<SigningKey>> = LazyLock::new(|| {
+    [Algorithm::Hs256, Algorithm::Es256, Algorithm::Rs256]
+        .into_iter()
+        .map(|alg| SigningKey::generate(alg).unwrap())
+        .collect()
+});
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Custom {
+    name: String,
+    roles: Vec<String>,
+    level: i64,
+    flag: bool,
+}
+
+prop_compose! {
+    fn claims()(
+        iss in proptest::option::of(".{0,20}"),
+        sub in proptest::option::of("\\PC{0,20}"),
+        aud in proptest::collection::vec("[a-z\"\\\\\u{0}-\u{1f}é😀]{0,8}", 0..4),
+        ttl in 1u64..1_000_000,
+        nbf in proptest::option::of(0u64..NOW),
+        jti in proptest::option::of("[ -~]{0,16}"),
+        name in "\\PC{0,30}",
+        roles in proptest::collection::vec("[a-z]{1,8}", 0..4),
+        level in any::<i64>(),
+        flag in any::<bool>(),
+    ) -> Claims<Custom> {
+        let mut c = Claims::new(Custom { name, roles, level, flag }).valid_for(NOW, ttl);
+        c.iss = iss;
+        c.sub = sub;
+        c.aud = aud;
+        c.nbf = nbf;
+        c.jti = jti;
+        c
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn random_claims_round_trip(claims in claims(), which in 0usize..3) {
+        let key = &KEYS[which];
+        let token = key.sign(&claims).unwrap();
+        let back: Claims<Custom> = key.verifying_key().verify(&token, &Validation::new(), NOW).unwrap();
+        prop_assert_eq!(back, claims);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn random_bytes_never_verify(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let text = String::from_utf8_lossy(&data);
+        for key in KEYS.iter() {
+            let vk: VerifyingKey = key.verifying_key();
+            prop_assert!(vk.verify::<Value>(&text, &Validation::new(), NOW).is_err());
+            prop_assert!(vk.verify_jws(&text, 8192).is_err());
+        }
+        let _ = insecure::decode_unverified(&text, 8192);
+        let _ = auth_core::Jwk::parse(&text);
+    }
+
+    #[test]
+    fn random_three_part_tokens_never_verify(
+        h in "[A-Za-z0-9_-]{0,60}", p in "[A-Za-z0-9_-]{0,80}", s in "[A-Za-z0-9_-]{0,120}",
+    ) {
+        let token = format!("{h}.{p}.{s}");
+        for key in KEYS.iter() {
+            prop_assert!(key.verifying_key().verify::<Value>(&token, &Validation::new(), NOW).is_err());
+        }
+    }
+
+    #[test]
+    fn mutated_valid_tokens_never_verify(claims in claims(), which in 0usize..3, pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let key = &KEYS[which];
+        let token = key.sign(&claims).unwrap();
+        let mut bytes = token.clone().into_bytes();
+        let i = pos.index(bytes.len());
+        prop_assume!(bytes[i] != byte);
+        bytes[i] = byte;
+        let mutated = String::from_utf8_lossy(&bytes).into_owned();
+        prop_assume!(mutated != token);
+        prop_assert!(key.verifying_key().verify::<Value>(&mutated, &Validation::new(), NOW).is_err());
+    }
+}
