@@ -90,6 +90,11 @@ mod time;
 #[doc(hidden)]
 pub mod fuzzing;
 
+/// The README's examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 // Errors.
 pub use error::Error;
 // Algorithms and headers.
