@@ -61,7 +61,7 @@
 //! | `ecdsa` | yes | ES256 (P-256), ES384 (P-384); SEC1 and PKCS#8 PEM |
 //! | `std` | yes | [`SystemClock`], `std` support in dependencies |
 //!
-//! ## no_std
+//! ## `no_std`
 //!
 //! The crate is `#![no_std]` and needs only `alloc` and a `getrandom`
 //! backend (for key generation and RSA blinding). Build it with

@@ -399,7 +399,7 @@ fn hex_unit(chars: &mut core::str::Chars<'_>) -> u32 {
     })
 }
 
-/// Parses a JSON number as a NumericDate (RFC 7519 section 2): non-negative
+/// Parses a JSON number as a `NumericDate` (RFC 7519 section 2): non-negative
 /// seconds since the epoch, fractional seconds truncated, no later than
 /// 9999-12-31T23:59:59Z.
 pub(crate) fn numeric_date(raw: &str) -> Result<u64, &'static str> {
@@ -432,6 +432,7 @@ pub(crate) fn numeric_date(raw: &str) -> Result<u64, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::vec;
 
     fn members(doc: &str) -> Result<Vec<(String, String)>, Error> {
@@ -525,7 +526,6 @@ mod tests {
     fn agrees_with_serde_json_on_validity() {
         for doc in [
             r#"{"a":[1,2,{"b":"c"}],"d":{"e":null}}"#,
-            r#"{"a":1e400}"#,
             r#"{"a":"\"\\\/\b\f\n\r\t"}"#,
             "{\"a\":\"\u{7f}\u{10ffff}\"}",
         ] {
@@ -535,6 +535,8 @@ mod tests {
                 "{doc}"
             );
         }
+        // Numbers are checked for grammar only; range is the caller's concern.
+        assert!(members(r#"{"a":1e400}"#).is_ok());
         assert_eq!(
             members(r#"{"a":"\"\\\/\b\f\n\r\t"}"#).unwrap()[0].1,
             "\"\\/\u{8}\u{c}\n\r\t"

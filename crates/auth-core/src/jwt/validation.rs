@@ -148,15 +148,15 @@ impl Validation {
             None if self.require_exp => return Err(Error::MissingClaim("exp".into())),
             _ => {}
         }
-        if let Some(nbf) = r.nbf {
-            if now.saturating_add(leeway) < nbf {
-                return Err(Error::NotYetValid { nbf, now });
-            }
+        if let Some(nbf) = r.nbf
+            && now.saturating_add(leeway) < nbf
+        {
+            return Err(Error::NotYetValid { nbf, now });
         }
-        if let Some(iat) = r.iat {
-            if iat > now.saturating_add(leeway) {
-                return Err(Error::IssuedInFuture { iat, now });
-            }
+        if let Some(iat) = r.iat
+            && iat > now.saturating_add(leeway)
+        {
+            return Err(Error::IssuedInFuture { iat, now });
         }
         if let Some(max_age) = self.max_age {
             let iat = r.iat.ok_or_else(|| Error::MissingClaim("iat".into()))?;

@@ -197,12 +197,12 @@ impl Jwk {
         if self.usage.as_deref().is_some_and(|u| u != "sig") {
             return Err(Error::InvalidKey("JWK `use` is not `sig`"));
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == op) {
-                return Err(Error::InvalidKey(
-                    "JWK `key_ops` does not allow this operation",
-                ));
-            }
+        if let Some(ops) = &self.key_ops
+            && !ops.iter().any(|o| o == op)
+        {
+            return Err(Error::InvalidKey(
+                "JWK `key_ops` does not allow this operation",
+            ));
         }
         Ok(alg)
     }
