@@ -1,6 +1,13 @@
 //! Key input: PEM in every supported form, and the JWK rules that refuse a
 //! key whose members contradict the algorithm it is asked to serve.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core
+)]
+
 use auth_core::{
     Algorithm, Claims, Error, Jwk, KeySet, SigningKey, Validation, VerifyingKey, parse_jwks,
 };

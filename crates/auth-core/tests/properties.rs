@@ -1,6 +1,13 @@
 //! Property tests: random claims round-trip through sign and verify, and
 //! random input never panics and never verifies.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core
+)]
+
 use auth_core::{Algorithm, Claims, SigningKey, Validation, VerifyingKey, insecure};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
