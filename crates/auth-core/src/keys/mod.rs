@@ -195,15 +195,22 @@ impl VerifyingKey {
     /// public parameters. HMAC keys have no public form: `invalid_key`.
     pub fn to_public_jwk(&self) -> Result<String, Error> {
         let mut out = String::from("{");
-        match &self.inner {
+        let written = match &self.inner {
             #[cfg(feature = "hmac")]
-            Verifier::Hmac(_) => {
-                return Err(Error::InvalidKey("an HMAC secret has no public JWK"));
-            }
+            Verifier::Hmac(_) => false,
             #[cfg(feature = "rsa")]
-            Verifier::Rsa(k) => jwk_rsa_public(&mut out, k.public_key()),
+            Verifier::Rsa(k) => {
+                jwk_rsa_public(&mut out, k.public_key());
+                true
+            }
             #[cfg(feature = "ecdsa")]
-            Verifier::Ec(k) => jwk_ec_public(&mut out, k),
+            Verifier::Ec(k) => {
+                jwk_ec_public(&mut out, k);
+                true
+            }
+        };
+        if !written {
+            return Err(Error::InvalidKey("an HMAC secret has no public JWK"));
         }
         jwk_tail(&mut out, self.alg, &self.kid);
         Ok(out)
@@ -384,6 +391,25 @@ impl SigningKey {
         }
         jwk_tail(&mut out, self.alg, &self.kid);
         out
+    }
+
+    /// The private key as PKCS#8 PEM (`PRIVATE KEY`), wiped when dropped.
+    /// HMAC secrets have no PEM form: `invalid_key`.
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
+        #[cfg(any(feature = "rsa", feature = "ecdsa"))]
+        use pkcs8::{EncodePrivateKey, LineEnding};
+        #[cfg(any(feature = "rsa", feature = "ecdsa"))]
+        let failed = |_| Error::InvalidKey("the key could not be encoded as PKCS#8");
+        match &self.inner {
+            #[cfg(feature = "hmac")]
+            Signer::Hmac(_) => Err(Error::InvalidKey("an HMAC secret has no PEM form")),
+            #[cfg(feature = "rsa")]
+            Signer::Rsa(k) => k.private_key().to_pkcs8_pem(LineEnding::LF).map_err(failed),
+            #[cfg(feature = "ecdsa")]
+            Signer::Ec(ecdsa::EcSigner::P256(k)) => k.to_pkcs8_pem(LineEnding::LF).map_err(failed),
+            #[cfg(feature = "ecdsa")]
+            Signer::Ec(ecdsa::EcSigner::P384(k)) => k.to_pkcs8_pem(LineEnding::LF).map_err(failed),
+        }
     }
 
     /// A bare signature over `message` with this key's algorithm (ECDSA as
