@@ -139,11 +139,11 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Malformed(why) => write!(f, "malformed: {why}"),
+            Self::Malformed(why) => f.write_str(why),
             Self::TooLarge { limit, actual } => {
                 write!(f, "input is {actual} bytes, over the limit of {limit}")
             }
-            Self::UnsupportedAlg => f.write_str("the header names an unsupported algorithm"),
+            Self::UnsupportedAlg => f.write_str("unsupported algorithm"),
             Self::AlgMismatch { expected, found } => write!(
                 f,
                 "the key is bound to {} but the header says {}",

@@ -84,6 +84,7 @@ pub mod insecure;
 mod jws;
 mod jwt;
 mod keys;
+pub mod session;
 mod time;
 
 #[cfg(feature = "fuzzing")]
