@@ -97,6 +97,11 @@ pub enum Error {
     UnsupportedCrit,
     /// The operating system's random number generator failed.
     Random,
+    /// The session or token store could not be reached or did not answer.
+    /// Requests fail closed on this: never anonymous, never logged in.
+    StoreUnavailable(String),
+    /// The store answered with data this library cannot read.
+    StoreCorrupt(&'static str),
 }
 
 impl Error {
@@ -125,6 +130,8 @@ impl Error {
             Self::InvalidKey(_) => "invalid_key",
             Self::UnsupportedCrit => "unsupported_crit",
             Self::Random => "random_failure",
+            Self::StoreUnavailable(_) => "store_unavailable",
+            Self::StoreCorrupt(_) => "store_corrupt",
         }
     }
 
@@ -173,6 +180,8 @@ impl fmt::Display for Error {
                 f.write_str("the header requires an extension this library does not implement")
             }
             Self::Random => f.write_str("the system random number generator failed"),
+            Self::StoreUnavailable(why) => write!(f, "the store is unavailable: {why}"),
+            Self::StoreCorrupt(why) => write!(f, "the store returned unreadable data: {why}"),
         }
     }
 }

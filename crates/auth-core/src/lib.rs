@@ -85,6 +85,7 @@ mod jws;
 mod jwt;
 mod keys;
 pub mod session;
+pub mod store;
 mod time;
 
 #[cfg(feature = "fuzzing")]

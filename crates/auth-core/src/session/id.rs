@@ -1,4 +1,4 @@
-//! Session identifiers.
+//! Session identifiers and the keys stores file them under.
 //!
 //! An ID is 256 bits from the operating system's CSPRNG, written as 43
 //! characters of unpadded base64url. An incoming ID is untrusted input:
@@ -36,6 +36,26 @@ impl SessionId {
         Ok(Self(bytes))
     }
 
+    /// A fresh ID whose [`StoreKey`] falls in `bucket` (its first byte), so
+    /// a store can keep all of one user's keys together (one Redis Cluster
+    /// hash slot). Each candidate is a full 256-bit draw from the OS RNG;
+    /// candidates outside the bucket are discarded (about 256 draws on
+    /// average). The bucket is public, so an ID chosen this way keeps 248
+    /// bits that nobody can predict.
+    pub fn generate_in_bucket(bucket: Option<u8>) -> Result<Self, Error> {
+        let Some(bucket) = bucket else {
+            return Self::generate();
+        };
+        // (255/256)^16384 is about 1e-28: a miss here means a broken RNG.
+        for _ in 0..16_384 {
+            let id = Self::generate()?;
+            if id.store_key().bucket() == bucket {
+                return Ok(id);
+            }
+        }
+        Err(Error::Random)
+    }
+
     /// Parses an ID as it came from a client: exactly 43 base64url
     /// characters, canonical. Anything else is `None`, to be treated as "no
     /// session" without touching the store.
@@ -60,6 +80,51 @@ impl SessionId {
     pub fn store_key(&self) -> StoreKey {
         StoreKey(Sha256::digest(self.0).into())
     }
+}
+
+impl StoreKey {
+    /// The key as text (43 characters of base64url), for store key names.
+    #[must_use]
+    pub fn to_text(&self) -> alloc::string::String {
+        base64url::encode(&self.0)
+    }
+
+    /// Reads [`StoreKey::to_text`] back.
+    #[must_use]
+    pub fn from_text(text: &str) -> Option<Self> {
+        if text.len() != SESSION_ID_LEN {
+            return None;
+        }
+        let bytes = base64url::decode(text.as_bytes()).ok()?;
+        Some(Self(bytes.as_slice().try_into().ok()?))
+    }
+
+    /// The bucket this key falls in (see [`SessionId::generate_in_bucket`]).
+    #[must_use]
+    pub fn bucket(&self) -> u8 {
+        self.0[0]
+    }
+
+    /// A short, non-secret handle for this session, safe to show the user
+    /// in a "your sessions" list and to accept back for
+    /// [`SessionManager::destroy_by_handle`](super::SessionManager::destroy_by_handle).
+    /// It cannot be turned back into the key or the ID.
+    #[must_use]
+    pub fn handle(&self) -> alloc::string::String {
+        let mut h = Sha256::new();
+        h.update(b"auth-core session handle v1\0");
+        h.update(self.0);
+        base64url::encode(&h.finalize()[..16])
+    }
+}
+
+/// The bucket a user's sessions go in, for stores that group by user.
+#[must_use]
+pub fn user_bucket(user_id: &str) -> u8 {
+    let mut h = Sha256::new();
+    h.update(b"auth-core user bucket v1\0");
+    h.update(user_id.as_bytes());
+    h.finalize()[0]
 }
 
 impl PartialEq for SessionId {
@@ -129,6 +194,23 @@ mod tests {
         let mut odd = good.as_bytes().to_vec();
         odd[42] = if odd[42] == b'B' { b'C' } else { b'B' };
         assert!(SessionId::parse(core::str::from_utf8(&odd).unwrap()).is_none());
+    }
+
+    #[test]
+    fn bucketed_ids_land_in_their_bucket() {
+        for user in ["alice", "bob", ""] {
+            let bucket = user_bucket(user);
+            let id = SessionId::generate_in_bucket(Some(bucket)).unwrap();
+            assert_eq!(id.store_key().bucket(), bucket);
+        }
+        let key = SessionId::generate().unwrap().store_key();
+        assert_eq!(StoreKey::from_text(&key.to_text()), Some(key));
+        assert_eq!(key.handle().len(), 22);
+        assert_ne!(
+            key.handle(),
+            SessionId::generate().unwrap().store_key().handle()
+        );
+        assert!(StoreKey::from_text("short").is_none());
     }
 
     #[test]

@@ -1,0 +1,326 @@
+//! The session lifecycle: login (with fixation protection), authenticate
+//! (with sliding renewal written back at most once per interval), rotate,
+//! logout, "log out everywhere", listing and revoking by handle.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde_json::{Map, Value};
+
+use super::{SessionId, SessionMeta, SessionRecord, StoreKey};
+use crate::error::Error;
+use crate::store::SessionStore;
+
+/// Timeouts and limits. Both timeouts are enforced by the server, together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// A session unused this long (seconds) expires. Default 30 minutes.
+    pub idle_timeout: u64,
+    /// A session expires this long (seconds) after login, used or not.
+    /// Default 8 hours.
+    pub absolute_timeout: u64,
+    /// The idle deadline is written back at most once per this many seconds
+    /// (so a busy user does not cost a store write per request). Default 60,
+    /// and never more than half the idle timeout.
+    pub touch_interval: u64,
+    /// At most this many sessions per user; the oldest are removed first.
+    /// Default: no limit.
+    pub max_per_user: Option<usize>,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: 30 * 60,
+            absolute_timeout: 8 * 60 * 60,
+            touch_interval: 60,
+            max_per_user: None,
+        }
+    }
+}
+
+impl SessionConfig {
+    /// The defaults.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the idle timeout in seconds (at least 1).
+    #[must_use]
+    pub fn idle_timeout(mut self, seconds: u64) -> Self {
+        self.idle_timeout = seconds.max(1);
+        self
+    }
+
+    /// Sets the absolute timeout in seconds (at least 1).
+    #[must_use]
+    pub fn absolute_timeout(mut self, seconds: u64) -> Self {
+        self.absolute_timeout = seconds.max(1);
+        self
+    }
+
+    /// Sets the touch interval in seconds.
+    #[must_use]
+    pub fn touch_interval(mut self, seconds: u64) -> Self {
+        self.touch_interval = seconds;
+        self
+    }
+
+    /// Limits the sessions per user (at least 1).
+    #[must_use]
+    pub fn max_per_user(mut self, max: usize) -> Self {
+        self.max_per_user = Some(max.max(1));
+        self
+    }
+
+    /// The interval actually used: at most half the idle timeout, so an
+    /// active user's session never lapses between write-backs.
+    #[must_use]
+    pub fn effective_touch_interval(&self) -> u64 {
+        self.touch_interval.min(self.idle_timeout / 2)
+    }
+}
+
+/// A session just created: send `id` to the client (as a cookie).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct NewSession {
+    /// The new session ID. A secret: `Debug` does not show it.
+    pub id: SessionId,
+    /// What the store now holds.
+    pub record: SessionRecord,
+}
+
+/// A session a request authenticated with.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ActiveSession {
+    /// The key the store files it under (not a secret; not the ID).
+    pub key: StoreKey,
+    /// The record, after any touch.
+    pub record: SessionRecord,
+}
+
+/// One entry of a user's session list: nothing in it can be used to take
+/// over the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// Pass this to [`SessionManager::destroy_by_handle`].
+    pub handle: String,
+    /// When the session was created.
+    pub created: u64,
+    /// When it was last seen.
+    pub last_seen: u64,
+    /// When it expires (the nearer deadline).
+    pub expires_at: u64,
+    /// Login metadata.
+    pub meta: SessionMeta,
+}
+
+/// The lifecycle rules over a [`SessionStore`].
+#[derive(Clone, Debug)]
+pub struct SessionManager<S> {
+    store: S,
+    config: SessionConfig,
+}
+
+/// How many fresh IDs to try when the store reports a collision. With
+/// 256-bit IDs a single collision already means a broken RNG.
+const CREATE_ATTEMPTS: usize = 3;
+
+impl<S: SessionStore> SessionManager<S> {
+    /// A manager over `store` with `config`.
+    pub fn new(store: S, config: SessionConfig) -> Self {
+        Self { store, config }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Logs `user_id` in: destroys the session the request came with, if
+    /// any (so an ID planted before login is never adopted), and creates a
+    /// fresh one with insert-if-absent.
+    pub async fn login(
+        &self,
+        user_id: &str,
+        presented: Option<&str>,
+        meta: SessionMeta,
+        now: u64,
+    ) -> Result<NewSession, Error> {
+        if let Some(old) = presented.and_then(SessionId::parse) {
+            self.store.delete(&old.store_key()).await?;
+        }
+        let record = SessionRecord::new(
+            user_id,
+            now,
+            self.config.idle_timeout,
+            self.config.absolute_timeout,
+            meta,
+        );
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = SessionId::generate_in_bucket(self.store.id_bucket(user_id))?;
+            if self
+                .store
+                .create(&id.store_key(), &record, self.config.max_per_user)
+                .await?
+            {
+                return Ok(NewSession { id, record });
+            }
+        }
+        Err(Error::Random)
+    }
+
+    /// The session a request presents, if it is live. Garbage (anything
+    /// that is not a well-formed ID) is `None` without touching the store.
+    /// When the touch interval has passed, the idle deadline is moved and
+    /// written back (update-if-exists).
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+        now: u64,
+    ) -> Result<Option<ActiveSession>, Error> {
+        let Some(id) = SessionId::parse(presented) else {
+            return Ok(None);
+        };
+        let key = id.store_key();
+        let Some(mut record) = self.live(&key, now).await? else {
+            return Ok(None);
+        };
+        if now
+            >= record
+                .last_seen
+                .saturating_add(self.config.effective_touch_interval())
+        {
+            record.touch(now, self.config.idle_timeout);
+            if !self.store.update(&key, &record).await? {
+                return Ok(None);
+            }
+        }
+        Ok(Some(ActiveSession { key, record }))
+    }
+
+    /// Issues a new ID for the presented session (on privilege change),
+    /// keeping its record; the old ID stops working at once. `None` if the
+    /// presented session is not live.
+    pub async fn rotate(&self, presented: &str, now: u64) -> Result<Option<NewSession>, Error> {
+        let Some(old) = SessionId::parse(presented) else {
+            return Ok(None);
+        };
+        let old_key = old.store_key();
+        let Some(mut record) = self.live(&old_key, now).await? else {
+            return Ok(None);
+        };
+        record.touch(now, self.config.idle_timeout);
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = SessionId::generate_in_bucket(self.store.id_bucket(&record.user_id))?;
+            if self
+                .store
+                .rotate(&old_key, &id.store_key(), &record)
+                .await?
+            {
+                return Ok(Some(NewSession { id, record }));
+            }
+            // Either the old session vanished meanwhile, or the new key
+            // collided: only the second is worth another try.
+            if self.store.load(&old_key, now).await?.is_none() {
+                return Ok(None);
+            }
+        }
+        Err(Error::Random)
+    }
+
+    /// Replaces the session's application data (last write wins). Applies
+    /// only to a session that still exists: a slow request finishing after
+    /// logout does not bring it back. Returns whether it applied.
+    pub async fn set_data(
+        &self,
+        presented: &str,
+        data: Map<String, Value>,
+        now: u64,
+    ) -> Result<bool, Error> {
+        let Some(id) = SessionId::parse(presented) else {
+            return Ok(false);
+        };
+        let key = id.store_key();
+        let Some(mut record) = self.live(&key, now).await? else {
+            return Ok(false);
+        };
+        record.data = data;
+        self.store.update(&key, &record).await
+    }
+
+    /// Logs the presented session out. Returns whether it existed.
+    pub async fn logout(&self, presented: &str) -> Result<bool, Error> {
+        match SessionId::parse(presented) {
+            Some(id) => self.store.delete(&id.store_key()).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Logs the user out everywhere. Returns how many sessions ended.
+    pub async fn destroy_all(&self, user_id: &str) -> Result<usize, Error> {
+        self.store.delete_user(user_id, None).await
+    }
+
+    /// Logs the user out everywhere but the presented session (after a
+    /// password change, say).
+    pub async fn destroy_all_except(&self, user_id: &str, presented: &str) -> Result<usize, Error> {
+        let keep = SessionId::parse(presented).map(|id| id.store_key());
+        self.store.delete_user(user_id, keep.as_ref()).await
+    }
+
+    /// The user's live sessions, oldest first.
+    pub async fn list(&self, user_id: &str, now: u64) -> Result<Vec<SessionInfo>, Error> {
+        let sessions = self.store.list(user_id, now).await?;
+        Ok(sessions
+            .into_iter()
+            .filter(|(_, r)| !r.is_expired(now) && r.user_id == user_id)
+            .map(|(key, r)| SessionInfo {
+                handle: key.handle(),
+                created: r.created,
+                last_seen: r.last_seen,
+                expires_at: r.expires_at(),
+                meta: r.meta,
+            })
+            .collect())
+    }
+
+    /// Ends the user's session with this handle (from [`Self::list`]).
+    /// Another user's handle ends nothing. Returns whether one ended.
+    pub async fn destroy_by_handle(
+        &self,
+        user_id: &str,
+        handle: &str,
+        now: u64,
+    ) -> Result<bool, Error> {
+        for (key, record) in self.store.list(user_id, now).await? {
+            if record.user_id == user_id
+                && crate::ct::ct_eq_bool(key.handle().as_bytes(), handle.as_bytes())
+            {
+                return self.store.delete(&key).await;
+            }
+        }
+        Ok(false)
+    }
+
+    /// Loads a record that is live at `now`; an expired one is removed.
+    async fn live(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
+        match self.store.load(key, now).await? {
+            Some(record) if record.is_expired(now) => {
+                self.store.delete(key).await?;
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+}

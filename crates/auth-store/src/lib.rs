@@ -1,0 +1,49 @@
+//! # auth-store
+//!
+//! Session stores for [`auth_core`]: [`MemoryStore`], the embedded default
+//! for a single process, and `RedisStore` (feature `redis`) for apps that run
+//! on more than one machine, standalone or Redis Cluster. Both implement
+//! [`auth_core::store::SessionStore`] and pass one shared behaviour suite,
+//! so moving from one to the other changes nothing but construction.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use auth_core::session::{SessionConfig, SessionManager, SessionMeta};
+//! use auth_store::MemoryStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), auth_core::Error> {
+//! let store = Arc::new(MemoryStore::new());
+//! let sessions = SessionManager::new(store.clone(), SessionConfig::new());
+//! let now = 1_700_000_000;
+//!
+//! let login = sessions.login("alice", None, SessionMeta::default(), now).await?;
+//! let cookie = login.id.expose();
+//! let active = sessions.authenticate(&cookie, now + 5).await?.expect("live session");
+//! assert_eq!(active.record.user_id, "alice");
+//!
+//! sessions.logout(&cookie).await?;
+//! assert!(sessions.authenticate(&cookie, now + 6).await?.is_none());
+//! # Ok(()) }
+//! ```
+//!
+//! ## Design
+//!
+//! - Stores are keyed by [`auth_core::session::StoreKey`] (SHA-256 of the
+//!   session ID): a dump of a store holds no usable cookie.
+//! - Creation is insert-if-absent; updates apply only to sessions that still
+//!   exist, so a logout sticks.
+//! - A store that cannot answer returns `store_unavailable`; callers fail
+//!   closed.
+//!
+//! ## Features
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `redis` | `RedisStore` |
+
+#![forbid(unsafe_code)]
+
+mod memory;
+
+pub use memory::{DEFAULT_CAPACITY, MemoryStore};
