@@ -1,10 +1,11 @@
 //! JWS compact serialization (RFC 7515): the algorithm names, the protected
 //! header, and splitting a token into its three parts.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt;
 
-use crate::encoding::{base64url, json};
+use crate::encoding::json;
 use crate::error::Error;
 
 /// A JWS signature algorithm this library implements (RFC 7518 section 3).
@@ -149,7 +150,24 @@ pub struct Header {
 impl Header {
     /// Parses a decoded header (JSON text). Strict: one object, no repeated
     /// members, `alg` present and supported, no `crit`, no `b64: false`.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn parse(json_text: &str) -> Result<Self, Error> {
+        HeaderRef::parse(json_text).map(HeaderRef::into_owned)
+    }
+}
+
+/// A parsed header borrowing from the decoded header text: what the
+/// verification hot path uses (no copies of `kid` or `typ`).
+#[derive(Clone, Debug)]
+pub(crate) struct HeaderRef<'a> {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<Cow<'a, str>>,
+    pub(crate) typ: Option<Cow<'a, str>>,
+    pub(crate) cty: Option<Cow<'a, str>>,
+}
+
+impl<'a> HeaderRef<'a> {
+    pub(crate) fn parse(json_text: &'a str) -> Result<Self, Error> {
         let mut alg = None;
         let mut kid = None;
         let mut typ = None;
@@ -157,15 +175,12 @@ impl Header {
         let mut crit = false;
         let mut unencoded = false;
         json::for_each_member(json_text, json::DEFAULT_MAX_DEPTH, |name, value| {
-            let text = |value: json::Value<'_>, why| match value {
-                json::Value::Str(s) => Ok(s.value().into_owned()),
+            let text = |value: json::Value<'a>, why| match value {
+                json::Value::Str(s) => Ok(s.value()),
                 _ => Err(Error::Malformed(why)),
             };
             match name.value().as_ref() {
-                "alg" => match value {
-                    json::Value::Str(s) => alg = Some(s.value().into_owned()),
-                    _ => return Err(Error::Malformed("header `alg` is not a string")),
-                },
+                "alg" => alg = Some(text(value, "header `alg` is not a string")?),
                 "kid" => kid = Some(text(value, "header `kid` is not a string")?),
                 "typ" => typ = Some(text(value, "header `typ` is not a string")?),
                 "cty" => cty = Some(text(value, "header `cty` is not a string")?),
@@ -189,6 +204,15 @@ impl Header {
             return Err(Error::UnsupportedCrit);
         }
         Ok(Self { alg, kid, typ, cty })
+    }
+
+    pub(crate) fn into_owned(self) -> Header {
+        Header {
+            alg: self.alg,
+            kid: self.kid.map(Cow::into_owned),
+            typ: self.typ.map(Cow::into_owned),
+            cty: self.cty.map(Cow::into_owned),
+        }
     }
 }
 
@@ -232,10 +256,7 @@ impl<'a> Compact<'a> {
                 actual: token.len(),
             });
         }
-        let mut dots = token
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &b)| (b == b'.').then_some(i));
+        let mut dots = memchr::memchr_iter(b'.', token);
         let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             return Err(Error::Malformed("token does not have exactly three parts"));
         };
@@ -249,14 +270,6 @@ impl<'a> Compact<'a> {
             payload: &token[first + 1..second],
             signature: &token[second + 1..],
         })
-    }
-
-    /// Decodes and parses the header.
-    pub(crate) fn header(&self) -> Result<Header, Error> {
-        let bytes = base64url::decode(self.header)?;
-        let text = core::str::from_utf8(&bytes)
-            .map_err(|_| Error::Malformed("token header is not UTF-8"))?;
-        Header::parse(text)
     }
 }
 
@@ -281,23 +294,31 @@ pub(crate) fn encode_header(alg: Algorithm, typ: Option<&str>, kid: Option<&str>
 /// Appends `s` as a JSON string literal.
 pub(crate) fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let code = u32::from(c);
-                out.push_str("\\u00");
-                for nibble in [code >> 4, code & 0xf] {
-                    out.push(char::from_digit(nibble, 16).unwrap_or('0'));
-                }
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Runs between escapes are whole UTF-8 sequences: escapes are ASCII.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            for nibble in [b >> 4, b & 0xf] {
+                out.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 

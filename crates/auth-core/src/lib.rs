@@ -8,7 +8,7 @@
 //! use auth_core::{Algorithm, Claims, SigningKey, Validation, Error};
 //! use serde::{Deserialize, Serialize};
 //!
-//! #[derive(Serialize, Deserialize)]
+//! #[derive(Debug, Serialize, Deserialize)]
 //! struct Roles { roles: Vec<String> }
 //!
 //! # fn main() -> Result<(), Error> {

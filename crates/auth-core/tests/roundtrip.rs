@@ -171,3 +171,85 @@ fn debug_never_prints_key_material() {
     assert!(!shown.contains("c3VwZXIt"), "{shown}");
     assert!(shown.contains("private: true"), "{shown}");
 }
+
+/// Signing and verifying take a shortcut when the header is the key's own
+/// (pre-encoded, and for HMAC pre-hashed). The shortcut must give exactly
+/// what the general path gives.
+#[test]
+fn known_header_shortcut_agrees_with_the_general_path() {
+    use base64ct::{Base64UrlUnpadded as B64, Encoding};
+    for alg in [
+        Algorithm::Hs256,
+        Algorithm::Hs384,
+        Algorithm::Hs512,
+        Algorithm::Es256,
+        Algorithm::Rs256,
+    ] {
+        let key = SigningKey::generate(alg).unwrap().with_kid("k-1");
+        let fast = key.sign(&claims()).unwrap();
+        // The same header and payload through the general path.
+        let header = format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"k-1"}}"#);
+        let parts: Vec<&str> = fast.split('.').collect();
+        assert_eq!(
+            B64::decode_vec(parts[0]).unwrap(),
+            header.as_bytes(),
+            "{alg}"
+        );
+        let input = format!("{}.{}", B64::encode_string(header.as_bytes()), parts[1]);
+        let slow = format!(
+            "{input}.{}",
+            B64::encode_string(&key.sign_raw(input.as_bytes()).unwrap())
+        );
+        assert_eq!(fast, slow, "{alg}: deterministic signatures must match");
+        let opts = auth_core::SignOptions::default().typ("jwt");
+        let general = key.sign_with(&claims(), &opts).unwrap();
+        let vk = key.verifying_key();
+        let mut set = KeySet::new();
+        set.add(vk.clone()).unwrap();
+        for token in [&fast, &general] {
+            assert_eq!(
+                vk.verify::<App>(token, &validation(), NOW).unwrap(),
+                claims()
+            );
+            assert_eq!(
+                set.verify::<App>(token, &validation(), NOW).unwrap(),
+                claims()
+            );
+        }
+        // Same header, other payload: the shortcut still checks the signature.
+        let other = format!(
+            "{}.{}.{}",
+            parts[0],
+            B64::encode_string(b"{\"exp\":9999999999}"),
+            parts[2]
+        );
+        assert_eq!(
+            vk.verify::<App>(&other, &validation(), NOW).unwrap_err(),
+            Error::BadSignature
+        );
+        // Same header from another key with the same kid: rejected.
+        let impostor = SigningKey::generate(alg)
+            .unwrap()
+            .with_kid("k-1")
+            .sign(&claims())
+            .unwrap();
+        assert_eq!(
+            vk.verify::<App>(&impostor, &validation(), NOW).unwrap_err(),
+            Error::BadSignature
+        );
+        // Renaming the key moves its known header with it.
+        let renamed = key.clone().with_kid("k-2");
+        let token = renamed.sign(&claims()).unwrap();
+        assert!(token.starts_with(&B64::encode_string(
+            format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"k-2"}}"#).as_bytes()
+        )));
+        assert_eq!(
+            vk.verify::<App>(&token, &validation(), NOW).unwrap_err(),
+            Error::UnknownKid
+        );
+        renamed
+            .verifying_key()
+            .verify::<App>(&token, &validation(), NOW)
+            .unwrap();
+    }
+}

@@ -55,29 +55,49 @@ pub(crate) const fn encoded_len(n: usize) -> usize {
 /// Decodes `input` strictly, appending to `out`.
 pub(crate) fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     let Some(len) = decoded_len(input.len()) else {
+        return Err(impossible_length());
+    };
+    let start = out.len();
+    out.resize(start + len, 0);
+    let written = decode_to_slice(input, &mut out[start..]);
+    if written.is_err() {
+        out.truncate(start);
+    }
+    written.map(|_| ())
+}
+
+/// Decodes `input` strictly into `out`, which must have room for
+/// [`decoded_len`] bytes; returns how many were written.
+pub(crate) fn decode_to_slice(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    let Some(len) = decoded_len(input.len()) else {
+        return Err(impossible_length());
+    };
+    let Some(out) = out.get_mut(..len) else {
         return Err(Error::Malformed(
-            "base64url segment has an impossible length",
+            "base64url segment is longer than expected",
         ));
     };
-    out.reserve(len);
-    let mut chunks = input.chunks_exact(4);
-    // OR of every looked-up value: if any character was invalid the top bits
-    // of `bad` end up set. Checked once per chunk to keep the loop tight.
-    for chunk in &mut chunks {
-        let a = DECODE[usize::from(chunk[0])];
-        let b = DECODE[usize::from(chunk[1])];
-        let c = DECODE[usize::from(chunk[2])];
-        let d = DECODE[usize::from(chunk[3])];
+    let full = input.len() / 4;
+    let (head, tail_in) = input.split_at(full * 4);
+    let (body, tail_out) = out.split_at_mut(full * 3);
+    for (src, dst) in head.chunks_exact(4).zip(body.chunks_exact_mut(3)) {
+        let a = DECODE[usize::from(src[0])];
+        let b = DECODE[usize::from(src[1])];
+        let c = DECODE[usize::from(src[2])];
+        let d = DECODE[usize::from(src[3])];
+        // An invalid character maps to 0xff: its top bits survive the OR.
         if (a | b | c | d) & 0xc0 != 0 {
             return Err(invalid_char());
         }
         let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
         let [_, x, y, z] = n.to_be_bytes();
-        out.extend_from_slice(&[x, y, z]);
+        dst[0] = x;
+        dst[1] = y;
+        dst[2] = z;
     }
-    match *chunks.remainder() {
-        [] => {}
-        [a, b] => {
+    match (tail_in, tail_out) {
+        ([], []) => {}
+        (&[a, b], [o]) => {
             let (a, b) = (DECODE[usize::from(a)], DECODE[usize::from(b)]);
             if (a | b) & 0xc0 != 0 {
                 return Err(invalid_char());
@@ -85,9 +105,9 @@ pub(crate) fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> 
             if b & 0x0f != 0 {
                 return Err(non_canonical());
             }
-            out.push(a << 2 | b >> 4);
+            *o = a << 2 | b >> 4;
         }
-        [a, b, c] => {
+        (&[a, b, c], [o1, o2]) => {
             let (a, b, c) = (
                 DECODE[usize::from(a)],
                 DECODE[usize::from(b)],
@@ -99,16 +119,13 @@ pub(crate) fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), Error> 
             if c & 0x03 != 0 {
                 return Err(non_canonical());
             }
-            out.extend_from_slice(&[a << 2 | b >> 4, b << 4 | c >> 2]);
+            *o1 = a << 2 | b >> 4;
+            *o2 = b << 4 | c >> 2;
         }
-        // `decoded_len` rejected a remainder of 1; chunks_exact leaves < 4.
-        _ => {
-            return Err(Error::Malformed(
-                "base64url segment has an impossible length",
-            ));
-        }
+        // `decoded_len` rejected a remainder of 1, and sized `out` to match.
+        _ => return Err(impossible_length()),
     }
-    Ok(())
+    Ok(len)
 }
 
 /// Decodes `input` strictly into a new vector.
@@ -136,26 +153,39 @@ pub(crate) fn encode_secret(input: &[u8]) -> Zeroizing<String> {
 /// Appends the unpadded base64url encoding of `input` to `out`.
 pub(crate) fn encode_into(input: &[u8], out: &mut String) {
     out.reserve(encoded_len(input.len()));
-    let mut chunks = input.chunks_exact(3);
-    for chunk in &mut chunks {
-        let n = u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
-        for shift in [18, 12, 6, 0] {
-            out.push(char::from(ALPHABET[((n >> shift) & 0x3f) as usize]));
-        }
+    // Encode through a stack buffer: the output is ASCII, so each chunk
+    // passes `from_utf8` and is appended with one copy.
+    let mut buf = [0u8; 1024];
+    for block in input.chunks(768) {
+        let n = encode_block(block, &mut buf);
+        out.push_str(core::str::from_utf8(&buf[..n]).unwrap_or_default());
     }
-    match *chunks.remainder() {
-        [] => {}
+}
+
+/// Encodes at most 768 bytes into `buf`; returns the encoded length.
+fn encode_block(input: &[u8], buf: &mut [u8; 1024]) -> usize {
+    let sym = |v: u32| ALPHABET[(v & 0x3f) as usize];
+    let full = input.len() / 3;
+    let (head, tail) = input.split_at(full * 3);
+    for (src, dst) in head.chunks_exact(3).zip(buf.chunks_exact_mut(4)) {
+        let n = u32::from(src[0]) << 16 | u32::from(src[1]) << 8 | u32::from(src[2]);
+        dst.copy_from_slice(&[sym(n >> 18), sym(n >> 12), sym(n >> 6), sym(n)]);
+    }
+    let mut n = full * 4;
+    match *tail {
         [a] => {
-            out.push(char::from(ALPHABET[usize::from(a >> 2)]));
-            out.push(char::from(ALPHABET[usize::from((a & 0x03) << 4)]));
+            let v = u32::from(a) << 16;
+            buf[n..n + 2].copy_from_slice(&[sym(v >> 18), sym(v >> 12)]);
+            n += 2;
         }
         [a, b] => {
-            out.push(char::from(ALPHABET[usize::from(a >> 2)]));
-            out.push(char::from(ALPHABET[usize::from((a & 0x03) << 4 | b >> 4)]));
-            out.push(char::from(ALPHABET[usize::from((b & 0x0f) << 2)]));
+            let v = u32::from(a) << 16 | u32::from(b) << 8;
+            buf[n..n + 3].copy_from_slice(&[sym(v >> 18), sym(v >> 12), sym(v >> 6)]);
+            n += 3;
         }
-        _ => unreachable_remainder(),
+        _ => {}
     }
+    n
 }
 
 /// Encodes `input` into a new string.
@@ -166,9 +196,9 @@ pub(crate) fn encode(input: &[u8]) -> String {
     out
 }
 
-// `chunks_exact(3)` never leaves 3 or more bytes; this keeps the match total
-// without a panic path.
-const fn unreachable_remainder() {}
+fn impossible_length() -> Error {
+    Error::Malformed("base64url segment has an impossible length")
+}
 
 fn invalid_char() -> Error {
     Error::Malformed("base64url segment has a character outside the alphabet")

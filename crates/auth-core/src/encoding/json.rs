@@ -75,7 +75,7 @@ pub(crate) fn for_each_member<'a>(
         bytes: doc.as_bytes(),
         pos: 0,
         max_depth,
-        keys: Vec::new(),
+        keys: KeyStack::new(),
     };
     s.skip_ws();
     if s.peek() != Some(b'{') {
@@ -101,9 +101,72 @@ pub(crate) fn for_each_element<'a>(
         pos: 0,
         // Already validated, including its depth; no limit needed again.
         max_depth: usize::MAX,
-        keys: Vec::new(),
+        keys: KeyStack::new(),
     };
     s.array_elements(1, &mut element)
+}
+
+/// The member names of every open object, innermost last. The first few
+/// live on the stack, so a typical header or payload allocates nothing here.
+struct KeyStack<'a> {
+    inline: [JsonStr<'a>; INLINE_KEYS],
+    len: usize,
+    /// Once more names are open than fit inline, all of them move here.
+    heap: Vec<JsonStr<'a>>,
+}
+
+const INLINE_KEYS: usize = 12;
+
+impl<'a> KeyStack<'a> {
+    fn new() -> Self {
+        Self {
+            inline: [JsonStr {
+                raw: "",
+                escaped: false,
+            }; INLINE_KEYS],
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        if self.heap.is_empty() {
+            self.len
+        } else {
+            self.heap.len()
+        }
+    }
+
+    fn push(&mut self, key: JsonStr<'a>) {
+        if self.heap.is_empty() && self.len < INLINE_KEYS {
+            self.inline[self.len] = key;
+            self.len += 1;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.heap.push(key);
+        }
+    }
+
+    fn since(&self, from: usize) -> &[JsonStr<'a>] {
+        if self.heap.is_empty() {
+            self.inline.get(from..self.len).unwrap_or_default()
+        } else {
+            self.heap.get(from..).unwrap_or_default()
+        }
+    }
+
+    fn truncate(&mut self, to: usize) {
+        if self.heap.is_empty() {
+            self.len = self.len.min(to);
+        } else {
+            self.heap.truncate(to);
+            if to == 0 {
+                self.len = 0;
+            }
+        }
+    }
 }
 
 struct Scanner<'a> {
@@ -112,7 +175,7 @@ struct Scanner<'a> {
     pos: usize,
     max_depth: usize,
     /// Member names of every object currently open, innermost last.
-    keys: Vec<JsonStr<'a>>,
+    keys: KeyStack<'a>,
 }
 
 impl<'a> Scanner<'a> {
@@ -190,7 +253,7 @@ impl<'a> Scanner<'a> {
                 return Err(Error::Malformed("JSON object member name is not a string"));
             }
             let key = self.string()?;
-            if self.keys[first_key..].iter().any(|k| k.same_as(&key)) {
+            if self.keys.since(first_key).iter().any(|k| k.same_as(&key)) {
                 return Err(Error::Malformed("JSON object has a duplicate member name"));
             }
             self.keys.push(key);
@@ -245,24 +308,23 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            let Some(&b) = self.bytes.get(self.pos) else {
+            // Jump to the next quote or backslash; the run before it may
+            // hold no raw control character.
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
                 return Err(Error::Malformed("JSON string is not terminated"));
             };
-            match b {
-                b'"' => {
-                    let raw = &self.src[start..self.pos];
-                    self.pos += 1;
-                    return Ok(JsonStr { raw, escaped });
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.escape()?;
-                }
-                0x00..=0x1f => {
-                    return Err(Error::Malformed("JSON string has a raw control character"));
-                }
-                _ => self.pos += 1,
+            if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+                return Err(Error::Malformed("JSON string has a raw control character"));
             }
+            self.pos += run;
+            if self.bytes[self.pos] == b'"' {
+                let raw = &self.src[start..self.pos];
+                self.pos += 1;
+                return Ok(JsonStr { raw, escaped });
+            }
+            escaped = true;
+            self.escape()?;
         }
     }
 
@@ -469,6 +531,32 @@ mod tests {
         assert_eq!(members(r#"{"x":[{"b":1,"b":1}]}"#), dup);
         // The same name in sibling objects is fine.
         assert!(members(r#"{"x":{"b":1},"y":{"b":1}}"#).is_ok());
+    }
+
+    #[test]
+    fn duplicates_are_found_past_the_inline_key_stack() {
+        let many: Vec<String> = (0..30).map(|i| format!("\"k{i}\":{i}")).collect();
+        let doc = format!("{{{}}}", many.join(","));
+        assert_eq!(members(&doc).unwrap().len(), 30);
+        let dup = format!("{{{},\"k3\":0}}", many.join(","));
+        assert_eq!(
+            members(&dup),
+            Err(Error::Malformed("JSON object has a duplicate member name"))
+        );
+        // Nested objects that each stay small, inside one that spills.
+        let inner: Vec<String> = (0..10)
+            .map(|i| format!("\"n{i}\":{{\"a\":1,\"b\":2}}"))
+            .collect();
+        let doc = format!("{{{},{}}}", many.join(","), inner.join(","));
+        assert_eq!(members(&doc).unwrap().len(), 40);
+        let bad_inner = format!("{{{},\"x\":{{\"a\":1,\"a\":2}}}}", many.join(","));
+        assert_eq!(
+            members(&bad_inner),
+            Err(Error::Malformed("JSON object has a duplicate member name"))
+        );
+        // A later sibling may reuse a name from an earlier, closed object.
+        let doc = format!("{{\"x\":{{{}}},\"k0\":1}}", many.join(","));
+        assert_eq!(members(&doc).unwrap().len(), 2);
     }
 
     #[test]

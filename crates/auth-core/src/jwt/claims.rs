@@ -170,7 +170,7 @@ impl<T: Serialize> Claims<T> {
         for (i, (name, value)) in times.into_iter().enumerate() {
             if let Some(v) = value {
                 key(&mut out, name);
-                out.push_str(itoa(v).as_str());
+                push_u64(&mut out, v);
                 set[3 + i] = true;
             }
         }
@@ -212,11 +212,10 @@ impl<T: Serialize> Claims<T> {
     }
 }
 
-/// Decimal digits of `v`.
-fn itoa(v: u64) -> String {
+/// Appends the decimal digits of `v`.
+fn push_u64(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    let mut v = v;
     loop {
         i -= 1;
         buf[i] = b'0' + (v % 10).to_le_bytes()[0];
@@ -225,7 +224,7 @@ fn itoa(v: u64) -> String {
             break;
         }
     }
-    buf[i..].iter().map(|&b| char::from(b)).collect()
+    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Registered claims read straight from the payload by the JSON guard,

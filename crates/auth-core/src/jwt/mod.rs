@@ -16,6 +16,7 @@
 mod claims;
 mod validation;
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -28,8 +29,8 @@ pub use validation::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Validation};
 
 use crate::encoding::base64url;
 use crate::error::Error;
-use crate::jws::{Compact, Header, encode_header};
-use crate::keys::{KeySet, SigningKey, VerifyingKey};
+use crate::jws::{Compact, Header, HeaderRef, encode_header};
+use crate::keys::{KNOWN_TYP, KeySet, SigningKey, VerifyingKey};
 
 /// Options for the protected header of a token being signed.
 #[derive(Clone, Debug)]
@@ -85,12 +86,24 @@ impl SigningKey {
         claims: &Claims<T>,
         options: &SignOptions,
     ) -> Result<String, Error> {
+        let payload = claims.to_json()?;
+        if options.include_kid && options.typ.as_deref() == Some(KNOWN_TYP) {
+            // The usual header: start from the key's pre-encoded prefix.
+            let prefix = &self.known_header().prefix;
+            let mut token =
+                String::with_capacity(prefix.len() + base64url::encoded_len(payload.len()) + 700);
+            token.push_str(prefix);
+            base64url::encode_into(payload.as_bytes(), &mut token);
+            let signature = self.sign_known(token.as_bytes())?;
+            token.push('.');
+            base64url::encode_into(&signature, &mut token);
+            return Ok(token);
+        }
         let header = encode_header(
             self.alg(),
             options.typ.as_deref(),
             options.include_kid.then(|| self.kid()),
         );
-        let payload = claims.to_json()?;
         self.sign_parts(header.as_bytes(), payload.as_bytes())
     }
 
@@ -120,7 +133,17 @@ impl VerifyingKey {
         validation: &Validation,
         now: u64,
     ) -> Result<Claims<T>, Error> {
-        verify(token, validation, now, |kid| self.select(kid))
+        verify(
+            token,
+            validation,
+            now,
+            |seg| self.known(seg),
+            |kid| self.select(kid),
+        )
+    }
+
+    fn known(&self, header_segment: &[u8]) -> Option<&Self> {
+        (header_segment == self.known_header().segment()).then_some(self)
     }
 
     fn select(&self, kid: Option<&str>) -> Result<&Self, Error> {
@@ -137,7 +160,12 @@ impl VerifyingKey {
     /// signature exactly as [`VerifyingKey::verify`] does, and returns the
     /// header and the raw payload. No claim is read or checked.
     pub fn verify_jws(&self, token: &str, max_len: usize) -> Result<(Header, Vec<u8>), Error> {
-        verify_signature(token.as_bytes(), max_len, |kid| self.select(kid))
+        verify_signature(
+            token.as_bytes(),
+            max_len,
+            |seg| self.known(seg),
+            |kid| self.select(kid),
+        )
     }
 }
 
@@ -149,7 +177,17 @@ impl KeySet {
         validation: &Validation,
         now: u64,
     ) -> Result<Claims<T>, Error> {
-        verify(token, validation, now, |kid| self.find(kid))
+        verify(
+            token,
+            validation,
+            now,
+            |seg| {
+                self.keys()
+                    .iter()
+                    .find(|k| k.known_header().segment() == seg)
+            },
+            |kid| self.find(kid),
+        )
     }
 
     /// Signs `claims` with the set's signing key.
@@ -165,10 +203,16 @@ fn verify<'k, T: DeserializeOwned>(
     token: &str,
     validation: &Validation,
     now: u64,
+    known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<Claims<T>, Error> {
-    let (header, payload) = verify_signature(token.as_bytes(), validation.max_token_len, select)?;
+    let parts = Compact::split(token.as_bytes(), validation.max_token_len)?;
+    let mut header_buf = [0u8; STACK_HEADER];
+    let mut header_vec = Vec::new();
+    let header =
+        check_header_and_signature(&parts, &mut header_buf, &mut header_vec, known, select)?;
     validation.check_typ(header.typ.as_deref())?;
+    let payload = base64url::decode(parts.payload)?;
     let text = core::str::from_utf8(&payload)
         .map_err(|_| Error::Malformed("token payload is not UTF-8"))?;
     let mut found: Vec<bool> = alloc::vec![false; validation.required.len()];
@@ -202,15 +246,46 @@ fn verify<'k, T: DeserializeOwned>(
     })
 }
 
-/// Steps 1 to 4: structure, header, key choice, signature. Returns the
-/// parsed header and the decoded (verified, not yet interpreted) payload.
-pub(crate) fn verify_signature<'k>(
-    token: &[u8],
-    max_len: usize,
+/// Headers up to this many decoded bytes are parsed from the stack.
+const STACK_HEADER: usize = 512;
+/// The longest signature any supported key makes (RSA-8192).
+const MAX_SIGNATURE: usize = 1024;
+
+/// Steps 2 to 4: the header, the key choice and the signature. The header is
+/// decoded into `buf` when it fits, else into `spill`, and borrowed from
+/// there.
+fn check_header_and_signature<'b, 'k: 'b>(
+    parts: &Compact<'_>,
+    buf: &'b mut [u8; STACK_HEADER],
+    spill: &'b mut Vec<u8>,
+    known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
-) -> Result<(Header, Vec<u8>), Error> {
-    let parts = Compact::split(token, max_len)?;
-    let header = parts.header()?;
+) -> Result<HeaderRef<'b>, Error> {
+    // Fast path: the header is, byte for byte, the one a key of ours writes,
+    // so it parses to exactly (that key's alg, its kid, typ JWT).
+    if let Some(key) = known(parts.header) {
+        let signature = decode_signature(parts.signature)?;
+        key.verify_known(parts.signing_input, signature.as_slice())?;
+        return Ok(HeaderRef {
+            alg: key.alg(),
+            kid: Some(Cow::Borrowed(key.kid())),
+            typ: Some(Cow::Borrowed(KNOWN_TYP)),
+            cty: None,
+        });
+    }
+    let bytes: &'b [u8] = match base64url::decoded_len(parts.header.len()) {
+        Some(n) if n <= STACK_HEADER => {
+            let n = base64url::decode_to_slice(parts.header, buf)?;
+            &buf[..n]
+        }
+        _ => {
+            base64url::decode_into(parts.header, spill)?;
+            spill
+        }
+    };
+    let text =
+        core::str::from_utf8(bytes).map_err(|_| Error::Malformed("token header is not UTF-8"))?;
+    let header = HeaderRef::parse(text)?;
     let key = select(header.kid.as_deref())?;
     if header.alg != key.alg() {
         return Err(Error::AlgMismatch {
@@ -218,8 +293,55 @@ pub(crate) fn verify_signature<'k>(
             found: header.alg,
         });
     }
-    let signature = base64url::decode(parts.signature)?;
-    key.verify_signature(parts.signing_input, &signature)?;
+    let signature = decode_signature(parts.signature)?;
+    key.verify_signature(parts.signing_input, signature.as_slice())?;
+    Ok(header)
+}
+
+/// A decoded signature, on the stack.
+struct Signature {
+    bytes: [u8; MAX_SIGNATURE],
+    len: usize,
+}
+
+impl Signature {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+fn decode_signature(segment: &[u8]) -> Result<Signature, Error> {
+    let mut sig = Signature {
+        bytes: [0; MAX_SIGNATURE],
+        len: 0,
+    };
+    match base64url::decoded_len(segment.len()) {
+        Some(n) if n <= MAX_SIGNATURE => {
+            sig.len = base64url::decode_to_slice(segment, &mut sig.bytes)?;
+            Ok(sig)
+        }
+        // Longer than any key we hold can sign: it cannot verify.
+        Some(_) => Err(Error::BadSignature),
+        None => Err(Error::Malformed(
+            "base64url segment has an impossible length",
+        )),
+    }
+}
+
+/// Steps 1 to 4 for [`VerifyingKey::verify_jws`]: returns the header and the
+/// decoded (verified, not interpreted) payload.
+fn verify_signature<'k>(
+    token: &[u8],
+    max_len: usize,
+    known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
+    select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
+) -> Result<(Header, Vec<u8>), Error> {
+    let parts = Compact::split(token, max_len)?;
+    let mut header_buf = [0u8; STACK_HEADER];
+    let mut header_vec = Vec::new();
+    let header =
+        check_header_and_signature(&parts, &mut header_buf, &mut header_vec, known, select)?
+            .into_owned();
     let payload = base64url::decode(parts.payload)?;
     Ok((header, payload))
 }

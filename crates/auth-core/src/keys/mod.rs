@@ -72,6 +72,54 @@ pub struct VerifyingKey {
     alg: Algorithm,
     kid: String,
     inner: Verifier,
+    /// The header this key's own tokens carry, pre-encoded.
+    known: KnownHeader,
+}
+
+/// The canonical header `{"alg":..,"typ":"JWT","kid":..}` a key's tokens
+/// carry by default, base64url-encoded and followed by the `.` of the
+/// signing input; for HMAC keys also the MAC state after absorbing it.
+///
+/// Signing with default options starts from it, and verification takes a
+/// fast path when a token's header segment equals it byte for byte: equal
+/// bytes parse to the same header, so nothing is skipped but repeated work.
+#[derive(Clone)]
+pub(crate) struct KnownHeader {
+    /// `BASE64URL(header) || '.'`.
+    pub(crate) prefix: String,
+    #[cfg(feature = "hmac")]
+    hmac: Option<hmac::HmacPrefix>,
+}
+
+/// The `typ` of the known header.
+pub(crate) const KNOWN_TYP: &str = "JWT";
+
+impl KnownHeader {
+    fn new(alg: Algorithm, kid: &str, inner: &Verifier) -> Self {
+        let header = crate::jws::encode_header(alg, Some(KNOWN_TYP), Some(kid));
+        let mut prefix = String::with_capacity(base64url::encoded_len(header.len()) + 1);
+        base64url::encode_into(header.as_bytes(), &mut prefix);
+        prefix.push('.');
+        #[cfg(feature = "hmac")]
+        let hmac = match inner {
+            Verifier::Hmac(k) => Some(k.absorb(prefix.as_bytes())),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
+        #[cfg(not(feature = "hmac"))]
+        let _ = inner;
+        Self {
+            prefix,
+            #[cfg(feature = "hmac")]
+            hmac,
+        }
+    }
+
+    /// The header segment alone (without the `.`).
+    pub(crate) fn segment(&self) -> &[u8] {
+        let bytes = self.prefix.as_bytes();
+        &bytes[..bytes.len().saturating_sub(1)]
+    }
 }
 
 /// A key that makes signatures of exactly one algorithm.
@@ -110,13 +158,31 @@ fn family_disabled() -> Error {
 
 impl VerifyingKey {
     pub(crate) fn new(alg: Algorithm, inner: Verifier) -> Self {
-        let mut key = Self {
+        let thumbprint = thumbprint_of_verifier(&inner);
+        let known = KnownHeader::new(alg, &thumbprint, &inner);
+        Self {
             alg,
-            kid: String::new(),
+            kid: thumbprint,
             inner,
-        };
-        key.kid = key.thumbprint();
-        key
+            known,
+        }
+    }
+
+    pub(crate) fn known_header(&self) -> &KnownHeader {
+        &self.known
+    }
+
+    /// Verifies a signature over a signing input that starts with this
+    /// key's known header prefix.
+    pub(crate) fn verify_known(&self, signing_input: &[u8], signature: &[u8]) -> Result<(), Error> {
+        #[cfg(feature = "hmac")]
+        if let (Verifier::Hmac(k), Some(prefix)) = (&self.inner, &self.known.hmac) {
+            let rest = signing_input
+                .get(self.known.prefix.len()..)
+                .unwrap_or_default();
+            return k.verify_after(prefix, rest, signature);
+        }
+        self.verify_signature(signing_input, signature)
     }
 
     /// An HS256/HS384/HS512 key from a shared secret. The secret must be at
@@ -161,6 +227,7 @@ impl VerifyingKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
+        self.known = KnownHeader::new(self.alg, &self.kid, &self.inner);
         self
     }
 
@@ -179,16 +246,7 @@ impl VerifyingKey {
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url).
     #[must_use]
     pub fn thumbprint(&self) -> String {
-        let mut members = String::new();
-        match &self.inner {
-            #[cfg(feature = "hmac")]
-            Verifier::Hmac(k) => thumbprint_oct(&mut members, k.secret()),
-            #[cfg(feature = "rsa")]
-            Verifier::Rsa(k) => thumbprint_rsa(&mut members, k.public_key()),
-            #[cfg(feature = "ecdsa")]
-            Verifier::Ec(k) => thumbprint_ec(&mut members, k),
-        }
-        thumbprint_of(&members)
+        thumbprint_of_verifier(&self.inner)
     }
 
     /// The public JWK (JSON) with `kty`, `kid`, `alg`, `use: "sig"` and the
@@ -334,6 +392,7 @@ impl SigningKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
+        self.public = self.public.with_kid(self.kid.clone());
         self
     }
 
@@ -352,7 +411,24 @@ impl SigningKey {
     /// The key that verifies this key's signatures, with the same key id.
     #[must_use]
     pub fn verifying_key(&self) -> VerifyingKey {
-        self.public.clone().with_kid(self.kid.clone())
+        self.public.clone()
+    }
+
+    /// Signs a signing input that starts with this key's known header
+    /// prefix (see [`KnownHeader`]).
+    pub(crate) fn sign_known(&self, signing_input: &[u8]) -> Result<Vec<u8>, Error> {
+        #[cfg(feature = "hmac")]
+        if let (Signer::Hmac(k), Some(prefix)) = (&self.inner, &self.public.known.hmac) {
+            let rest = signing_input
+                .get(self.public.known.prefix.len()..)
+                .unwrap_or_default();
+            return Ok(k.sign_after(prefix, rest));
+        }
+        self.sign_bytes(signing_input)
+    }
+
+    pub(crate) fn known_header(&self) -> &KnownHeader {
+        &self.public.known
     }
 
     /// The private JWK (JSON), including secret members. Handle it as the
@@ -428,6 +504,19 @@ impl SigningKey {
             Signer::Ec(k) => k.sign(signing_input),
         }
     }
+}
+
+fn thumbprint_of_verifier(inner: &Verifier) -> String {
+    let mut members = String::new();
+    match inner {
+        #[cfg(feature = "hmac")]
+        Verifier::Hmac(k) => thumbprint_oct(&mut members, k.secret()),
+        #[cfg(feature = "rsa")]
+        Verifier::Rsa(k) => thumbprint_rsa(&mut members, k.public_key()),
+        #[cfg(feature = "ecdsa")]
+        Verifier::Ec(k) => thumbprint_ec(&mut members, k),
+    }
+    thumbprint_of(&members)
 }
 
 fn thumbprint_of(canonical_members: &str) -> String {
