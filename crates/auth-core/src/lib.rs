@@ -71,6 +71,12 @@
 
 #![no_std]
 #![forbid(unsafe_code)]
+// no_std discipline: reach for `core` and `alloc` first.
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;

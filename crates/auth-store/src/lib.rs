@@ -40,10 +40,16 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | `redis` | `RedisStore` |
+//! | `redis` | `RedisStore` and `RedisConfig`: Redis standalone (reconnecting connection manager) or Redis Cluster, key TTLs, atomic Lua scripts |
 
 #![forbid(unsafe_code)]
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
+// The embedded default.
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+// Redis, standalone or Cluster.
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_PREFIX, RedisConfig, RedisConfigError, RedisStore};

@@ -1,0 +1,810 @@
+//! The shared behaviour suite on `RedisStore`, plus what only Redis has:
+//! real TTLs, key names and hash tags, failing closed while the server is
+//! down (and recovering after), and Redis Cluster.
+//!
+//! Each test starts its own `redis-server` (no persistence, a temporary
+//! directory, a free loopback port) and kills it when done. With
+//! `AUTH_TEST_REDIS_URL` set, the tests that need no server of their own
+//! use that Redis instead (each store under its own key prefix). When no
+//! Redis can be had, tests print `SKIPPED: ...` and pass, except with
+//! `CI=true`, where they fail.
+
+#![cfg(feature = "redis")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+extern crate alloc;
+
+mod common;
+
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use core::time::Duration;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use auth_core::session::{SessionConfig, SessionId, SessionManager, SessionRecord, StoreKey};
+use auth_core::store::SessionStore;
+use auth_core::{Clock, Error, SystemClock};
+use auth_store::{RedisConfig, RedisConfigError, RedisStore};
+
+const REDIS_SERVER: &str = "/usr/bin/redis-server";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Says why a test cannot run: a failure under CI, a clear skip elsewhere.
+fn skip(why: &str) {
+    assert!(!in_ci(), "CI=true and {why}");
+    eprintln!("SKIPPED: {why}");
+}
+
+fn unique(name: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{name}{}x{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A `redis-server` of our own, killed (and its directory removed) on drop.
+struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    dir: PathBuf,
+    extra: Vec<String>,
+}
+
+impl RedisServer {
+    /// Starts a server on a free loopback port.
+    fn start() -> Option<Self> {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Option<Self> {
+        for _ in 0..5 {
+            let port = free_port()?;
+            if let Some(server) = Self::start_on(port, extra) {
+                return Some(server);
+            }
+        }
+        None
+    }
+
+    /// Starts a server on `port` (which must be free).
+    fn start_on(port: u16, extra: &[&str]) -> Option<Self> {
+        let dir = std::env::temp_dir().join(unique("auth-store-redis-"));
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut server = Self {
+            child: None,
+            port,
+            dir,
+            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        server.spawn().then_some(server)
+    }
+
+    fn spawn(&mut self) -> bool {
+        let child = Command::new(REDIS_SERVER)
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--daemonize", "no", "--loglevel", "warning"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(&self.extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            return false;
+        };
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut()
+                && child.try_wait().ok().flatten().is_some()
+            {
+                self.child = None;
+                return false;
+            }
+            if ping(self.port) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.stop();
+        false
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills the server (SIGKILL: no goodbye to the clients).
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends a signal (`STOP`, `CONT`) to the server process.
+    fn signal(&self, signal: &str) -> bool {
+        let Some(child) = &self.child else {
+            return false;
+        };
+        Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Starts it again on the same port.
+    fn restart(&mut self) -> bool {
+        self.stop();
+        // The port is ours again once the old process is gone; allow the
+        // kernel a moment if the bind races.
+        for _ in 0..50 {
+            if self.spawn() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> Option<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").ok()?;
+    Some(listener.local_addr().ok()?.port())
+}
+
+fn ping(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 7];
+    s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+/// A Redis to test against: `AUTH_TEST_REDIS_URL`, or a server of our own.
+fn redis() -> Option<(String, Option<RedisServer>)> {
+    if let Ok(url) = std::env::var("AUTH_TEST_REDIS_URL")
+        && !url.is_empty()
+    {
+        return Some((url, None));
+    }
+    match RedisServer::start() {
+        Some(server) => Some((server.url(), Some(server))),
+        None => {
+            skip(&format!(
+                "no Redis: AUTH_TEST_REDIS_URL is unset and {REDIS_SERVER} did not start"
+            ));
+            None
+        }
+    }
+}
+
+fn store_at(url: &str) -> RedisStore {
+    RedisStore::new(RedisConfig::standalone(url).prefix(&unique("authtest"))).unwrap()
+}
+
+/// A store with the server it talks to, so the server lives as long as
+/// the store.
+struct Served {
+    store: RedisStore,
+    _server: Option<RedisServer>,
+}
+
+fn served() -> Option<Served> {
+    let (url, server) = redis()?;
+    Some(Served {
+        store: store_at(&url),
+        _server: server,
+    })
+}
+
+impl SessionStore for Served {
+    async fn create(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        max: Option<usize>,
+    ) -> Result<bool, Error> {
+        self.store.create(key, record, max).await
+    }
+    async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
+        self.store.load(key, now).await
+    }
+    async fn update(&self, key: &StoreKey, record: &SessionRecord) -> Result<bool, Error> {
+        self.store.update(key, record).await
+    }
+    async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
+        self.store.delete(key).await
+    }
+    async fn rotate(
+        &self,
+        old: &StoreKey,
+        new: &StoreKey,
+        record: &SessionRecord,
+    ) -> Result<bool, Error> {
+        self.store.rotate(old, new, record).await
+    }
+    async fn list(&self, user: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
+        self.store.list(user, now).await
+    }
+    async fn delete_user(&self, user: &str, keep: Option<&StoreKey>) -> Result<usize, Error> {
+        self.store.delete_user(user, keep).await
+    }
+    fn id_bucket(&self, user: &str) -> Option<u8> {
+        self.store.id_bucket(user)
+    }
+}
+
+// Without a Redis, each suite test prints SKIPPED and returns (or fails
+// under CI) before the suite body runs.
+store_suite!(match served() {
+    Some(served) => ::core::future::ready(served),
+    None => return,
+});
+
+async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+async fn exists(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> bool {
+    redis::cmd("EXISTS")
+        .arg(key)
+        .query_async::<i64>(conn)
+        .await
+        .unwrap()
+        == 1
+}
+
+async fn pttl(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> i64 {
+    redis::cmd("PTTL").arg(key).query_async(conn).await.unwrap()
+}
+
+fn hash_tag(key: &str) -> &str {
+    let open = key.find('{').unwrap();
+    let close = open + key[open..].find('}').unwrap();
+    &key[open..=close]
+}
+
+#[tokio::test]
+async fn keys_carry_ttls_and_really_expire() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let mut conn = raw(&url).await;
+    let m = SessionManager::new(
+        &store,
+        SessionConfig::new().idle_timeout(2).absolute_timeout(60),
+    );
+    let user = unique("ttl");
+    let s = m
+        .login(&user, None, common::meta("ua"), SystemClock.now())
+        .await
+        .unwrap();
+    let session_key = store.session_key(&s.id.store_key());
+    let user_key = store.user_key(&user);
+    for key in [&session_key, &user_key] {
+        assert!(exists(&mut conn, key).await, "{key} written");
+        let ttl = pttl(&mut conn, key).await;
+        assert!(ttl > 0 && ttl <= 2000, "{key} has a TTL ({ttl} ms)");
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for key in [&session_key, &user_key] {
+        assert!(
+            !exists(&mut conn, key).await,
+            "{key} gone after its deadline"
+        );
+    }
+    assert!(
+        m.authenticate(&s.id.expose(), SystemClock.now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // An update moves the TTL with the record; the index follows the
+    // latest member.
+    let m = SessionManager::new(
+        &store,
+        SessionConfig::new()
+            .idle_timeout(100)
+            .absolute_timeout(1000)
+            .touch_interval(10),
+    );
+    let t = SystemClock.now();
+    let s = m.login(&user, None, common::meta("ua"), t).await.unwrap();
+    let key = store.session_key(&s.id.store_key());
+    let before = pttl(&mut conn, &key).await;
+    assert!(before > 0 && before <= 100_000, "{before}");
+    m.authenticate(&s.id.expose(), t + 50)
+        .await
+        .unwrap()
+        .unwrap();
+    let after = pttl(&mut conn, &key).await;
+    assert!(after > 100_000 && after <= 150_000, "{after}");
+    assert!(pttl(&mut conn, &user_key).await >= after - 1000);
+}
+
+#[tokio::test]
+async fn key_names_share_a_hash_tag_and_never_hold_the_id() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let prefix = unique("shape");
+    let store = RedisStore::new(RedisConfig::standalone(&url).prefix(&prefix)).unwrap();
+    let mut conn = raw(&url).await;
+    let m = SessionManager::new(&store, common::config());
+    let user = format!("{}{{evil}}:u:x", unique("shape"));
+    let s = m
+        .login(&user, None, common::meta("ua"), common::t0())
+        .await
+        .unwrap();
+    let key = s.id.store_key();
+    let session_key = store.session_key(&key);
+    let user_key = store.user_key(&user);
+    assert_eq!(
+        session_key,
+        format!("{prefix}:{{b:{:02x}}}:s:{}", key.bucket(), key.to_text())
+    );
+    assert!(user_key.starts_with(&format!("{prefix}:{{b:")));
+    assert_eq!(hash_tag(&session_key), hash_tag(&user_key));
+    assert_eq!(
+        hash_tag(&user_key),
+        format!("{{b:{:02x}}}", auth_core::session::user_bucket(&user))
+    );
+    assert!(
+        !user_key.contains("evil"),
+        "user ids are encoded: {user_key}"
+    );
+
+    let cookie = s.id.expose();
+    let names: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for name in &names {
+        assert!(!name.contains(cookie.as_str()));
+        let value: Vec<u8> = if name == &user_key {
+            let members: Vec<String> = redis::cmd("ZRANGE")
+                .arg(name)
+                .arg(0)
+                .arg(-1)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(members, [key.to_text()]);
+            members.concat().into_bytes()
+        } else {
+            redis::cmd("GET")
+                .arg(name)
+                .query_async(&mut conn)
+                .await
+                .unwrap()
+        };
+        let text = String::from_utf8(value).unwrap();
+        assert!(!text.contains(cookie.as_str()), "{name} holds the ID");
+    }
+    let value: Vec<u8> = redis::cmd("GET")
+        .arg(&session_key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(SessionRecord::decode(&value).unwrap(), s.record);
+}
+
+#[tokio::test]
+async fn dangling_index_entries_are_skipped_and_removed() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let mut conn = raw(&url).await;
+    let m = SessionManager::new(&store, common::config());
+    let t = common::t0();
+    let user = unique("dangle");
+    let a = m.login(&user, None, common::meta("a"), t).await.unwrap();
+    let b = m
+        .login(&user, None, common::meta("b"), t + 1)
+        .await
+        .unwrap();
+    // Redis dropped one session on its own (eviction, say).
+    let _: i64 = redis::cmd("DEL")
+        .arg(store.session_key(&a.id.store_key()))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let listed = store.list(&user, t + 2).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].0, b.id.store_key());
+    let card: i64 = redis::cmd("ZCARD")
+        .arg(store.user_key(&user))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(card, 1, "the dangling entry was removed");
+    assert_eq!(store.delete_user(&user, None).await.unwrap(), 1);
+    assert!(!exists(&mut conn, &store.user_key(&user)).await);
+
+    // A record moved to another user by an update leaves the old index.
+    let key = m
+        .login(&user, None, common::meta("c"), t)
+        .await
+        .unwrap()
+        .id
+        .store_key();
+    let other = unique("other");
+    let moved = SessionRecord::new(&other, t, 600, 3600, common::meta("moved"));
+    assert!(store.update(&key, &moved).await.unwrap());
+    assert!(store.list(&user, t + 1).await.unwrap().is_empty());
+    assert_eq!(store.list(&other, t + 1).await.unwrap().len(), 1);
+    assert_eq!(store.delete_user(&user, None).await.unwrap(), 0);
+    assert!(store.load(&key, t + 1).await.unwrap().is_some());
+    assert_eq!(store.delete_user(&other, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn unreadable_data_is_store_corrupt() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let mut conn = raw(&url).await;
+    let key = SessionId::generate().unwrap().store_key();
+    let _: () = redis::cmd("SET")
+        .arg(store.session_key(&key))
+        .arg("not a record")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let err = store.load(&key, common::t0()).await.unwrap_err();
+    assert!(matches!(err, Error::StoreCorrupt(_)), "{err:?}");
+    assert_eq!(err.code(), "store_corrupt");
+    // A logout still removes it.
+    assert!(store.delete(&key).await.unwrap());
+    assert!(store.load(&key, common::t0()).await.unwrap().is_none());
+}
+
+#[test]
+fn configuration_is_checked_without_connecting() {
+    for bad in ["", "a{b", "a}b", "{auth}"] {
+        assert_eq!(
+            RedisStore::new(RedisConfig::standalone("redis://127.0.0.1/").prefix(bad)).unwrap_err(),
+            RedisConfigError::InvalidPrefix,
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        RedisStore::open("not a url").unwrap_err(),
+        RedisConfigError::InvalidUrl
+    );
+    assert_eq!(
+        RedisStore::new(RedisConfig::cluster(Vec::<String>::new())).unwrap_err(),
+        RedisConfigError::NoNodes
+    );
+    // Nothing listens there: construction still succeeds (no I/O), and
+    // `Debug` shows no address (URLs can carry passwords).
+    let store = RedisStore::open("redis://:hunter2@127.0.0.1:1/").unwrap();
+    assert!(!format!("{store:?}").contains("hunter2"));
+    let config = RedisConfig::standalone("redis://:hunter2@127.0.0.1:1/");
+    assert!(!format!("{config:?}").contains("hunter2"));
+}
+
+/// Asserts the call failed closed, exactly `store_unavailable`, in time.
+async fn fails_closed<T: core::fmt::Debug>(
+    what: &str,
+    call: impl core::future::Future<Output = Result<T, Error>>,
+) {
+    let started = Instant::now();
+    let result = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{what} took {:?}",
+        started.elapsed()
+    );
+    match result {
+        Err(err @ Error::StoreUnavailable(_)) => assert_eq!(err.code(), "store_unavailable"),
+        other => panic!("{what}: expected store_unavailable, got {other:?}"),
+    }
+}
+
+/// Retries `call` until it succeeds (the reconnect runs in the background).
+async fn eventually<T>(what: &str, mut call: impl AsyncFnMut() -> Result<T, Error>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match call().await {
+            Ok(value) => return value,
+            Err(Error::StoreUnavailable(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => panic!("{what} did not recover: {err:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn fails_closed_while_redis_is_down_and_recovers_by_itself() {
+    // This test stops and starts its own server.
+    let Some(port) = free_port() else {
+        skip("no free loopback port");
+        return;
+    };
+    let store = RedisStore::new(
+        RedisConfig::standalone(&format!("redis://127.0.0.1:{port}/"))
+            .connection_timeout(Duration::from_millis(500))
+            .response_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    let m = SessionManager::new(&store, common::config());
+    let t = common::t0();
+    let user = unique("fault");
+    let stranger = SessionId::generate().unwrap().expose();
+
+    // The app starts while Redis is down: calls fail closed.
+    fails_closed(
+        "login before start",
+        m.login(&user, None, common::meta("ua"), t),
+    )
+    .await;
+    fails_closed("authenticate before start", m.authenticate(&stranger, t)).await;
+
+    let Some(mut server) = RedisServer::start_on(port, &[]) else {
+        skip(&format!("{REDIS_SERVER} did not start"));
+        return;
+    };
+    let s = eventually("login after start", async || {
+        m.login(&user, None, common::meta("ua"), t).await
+    })
+    .await;
+    let cookie = s.id.expose();
+    assert!(m.authenticate(&cookie, t + 1).await.unwrap().is_some());
+
+    // Redis dies mid-run.
+    server.stop();
+    for _ in 0..2 {
+        fails_closed("authenticate", m.authenticate(&cookie, t + 2)).await;
+        fails_closed("login", m.login(&user, None, common::meta("ua"), t + 2)).await;
+        fails_closed("logout", m.logout(&cookie)).await;
+        fails_closed("list", m.list(&user, t + 2)).await;
+        fails_closed("destroy_all", m.destroy_all(&user)).await;
+        fails_closed("rotate", m.rotate(&cookie, t + 2)).await;
+    }
+
+    // Back on the same port: the same store object recovers.
+    assert!(server.restart(), "redis-server restarts on port {port}");
+    let again = eventually("login after restart", async || {
+        m.login(&user, None, common::meta("ua"), t + 3).await
+    })
+    .await;
+    let active = m
+        .authenticate(&again.id.expose(), t + 4)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(active.record.user_id, user);
+    // Nothing persisted across the restart: the old session is simply gone
+    // (an answer, not an error).
+    assert!(m.authenticate(&cookie, t + 4).await.unwrap().is_none());
+    assert_eq!(m.list(&user, t + 4).await.unwrap().len(), 1);
+
+    // A server that hangs (stopped, socket open) is bounded by the
+    // timeouts too, and the store carries on once it answers again.
+    let live = again.id.expose();
+    assert!(server.signal("STOP"));
+    fails_closed(
+        "authenticate on a hung server",
+        m.authenticate(&live, t + 5),
+    )
+    .await;
+    fails_closed("logout on a hung server", m.logout(&live)).await;
+    assert!(server.signal("CONT"));
+    let back = eventually("authenticate after the hang", async || {
+        m.authenticate(&live, t + 6).await
+    })
+    .await;
+    assert!(back.is_some(), "the logout never reached the hung server");
+}
+
+#[tokio::test]
+async fn an_authenticate_without_renewal_is_one_get() {
+    // Counts commands on a server of its own.
+    let Some(server) = RedisServer::start() else {
+        skip(&format!("{REDIS_SERVER} did not start"));
+        return;
+    };
+    let store = store_at(&server.url());
+    let m = SessionManager::new(&store, common::config());
+    let t = common::t0();
+    let cookie = m
+        .login(&unique("one"), None, common::meta("ua"), t)
+        .await
+        .unwrap()
+        .id
+        .expose();
+    let mut conn = raw(&server.url()).await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(m.authenticate(&cookie, t + 1).await.unwrap().is_some());
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let calls: Vec<&str> = stats
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_") && !l.starts_with("cmdstat_config"))
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].starts_with("cmdstat_get:calls=1,"), "{calls:?}");
+}
+
+/// A local three-master Redis Cluster.
+struct Cluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl Cluster {
+    fn start() -> Option<Self> {
+        let mut nodes = Vec::new();
+        for _ in 0..3 {
+            let conf = format!("nodes-{}.conf", unique("c"));
+            nodes.push(RedisServer::start_with(&[
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                &conf,
+                "--cluster-node-timeout",
+                "5000",
+            ])?);
+        }
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let status = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+        let cluster = Self { nodes };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if cluster.nodes.iter().all(|n| cluster_ok(n.port)) {
+                return Some(cluster);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+}
+
+fn cluster_ok(port: u16) -> bool {
+    Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "cluster", "info"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("cluster_state:ok"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_cluster() {
+    let Some(cluster) = Cluster::start() else {
+        skip("a local Redis Cluster did not form");
+        return;
+    };
+    let make =
+        || RedisStore::new(RedisConfig::cluster(cluster.urls()).prefix(&unique("cl"))).unwrap();
+    // The suite, except the two tests that file sessions under keys drawn
+    // outside the user's bucket (which a Cluster store refuses, below).
+    common::create_load_and_garbage(make()).await;
+    common::touch_is_rate_limited(make()).await;
+    common::idle_and_absolute_expiry(make()).await;
+    common::login_prevents_fixation(make()).await;
+    common::logout_and_destroy_all(make()).await;
+    common::list_and_destroy_by_handle(make()).await;
+    common::max_sessions_evicts_the_oldest(make()).await;
+    common::logout_is_not_undone_by_a_slow_write(make()).await;
+    common::concurrent_use_keeps_index_and_sessions_consistent(Arc::new(make())).await;
+
+    let store = make();
+    let m = SessionManager::new(&store, common::config());
+    let t = common::t0();
+    // Users whose keys land on different masters all work.
+    let users: Vec<String> = (0..12).map(|i| unique(&format!("cu{i}"))).collect();
+    for user in &users {
+        let s = m.login(user, None, common::meta("a"), t).await.unwrap();
+        m.login(user, None, common::meta("b"), t + 1).await.unwrap();
+        let a = m
+            .authenticate(&s.id.expose(), t + 2)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&a.record.user_id, user);
+        let rotated = m.rotate(&s.id.expose(), t + 3).await.unwrap().unwrap();
+        assert!(
+            m.authenticate(&s.id.expose(), t + 4)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            m.authenticate(&rotated.id.expose(), t + 4)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(m.list(user, t + 4).await.unwrap().len(), 2);
+        assert_eq!(
+            m.destroy_all_except(user, &rotated.id.expose())
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(m.destroy_all(user).await.unwrap(), 1);
+        assert!(m.list(user, t + 5).await.unwrap().is_empty());
+    }
+    let slots: std::collections::HashSet<u8> = users
+        .iter()
+        .map(|u| auth_core::session::user_bucket(u))
+        .collect();
+    assert!(slots.len() > 1);
+
+    // A key outside the user's bucket cannot share its slot: refused,
+    // loudly, instead of a half-done write.
+    let user = unique("cx");
+    let bucket = auth_core::session::user_bucket(&user);
+    let stray = loop {
+        let key = SessionId::generate().unwrap().store_key();
+        if key.bucket() != bucket {
+            break key;
+        }
+    };
+    let record = SessionRecord::new(&user, t, 600, 3600, common::meta("x"));
+    let err = store.create(&stray, &record, None).await.unwrap_err();
+    assert_eq!(err.code(), "store_unavailable");
+    assert!(store.list(&user, t).await.unwrap().is_empty());
+}
