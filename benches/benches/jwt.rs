@@ -12,14 +12,14 @@
 //!   deserializes into an equivalent typed struct.
 //! - `floor/primitive-verify`, `floor/primitive-sign`: the bare MAC or
 //!   signature over the same signing input (`header.payload` of auth-core's
-//!   token) with the same RustCrypto crates auth-core uses, keys built
+//!   token) with the same `RustCrypto` crates auth-core uses, keys built
 //!   outside the timed loop. No JWT library can be faster than this.
 //!
 //! Both `verify` functions check the same token (the one auth-core signed).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_benches::{

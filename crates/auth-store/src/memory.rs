@@ -133,9 +133,11 @@ impl MemoryStore {
                 let Some(store) = store.upgrade() else {
                     return;
                 };
-                let now = clock.now();
-                // Survive a bug in one sweep rather than stop sweeping.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.sweep(now)));
+                // Survive a bug in one sweep (or in the clock) rather than
+                // stop sweeping for good.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    store.sweep(clock.now())
+                }));
             }
         })
     }
