@@ -46,11 +46,20 @@ impl SessionId {
         let Some(bucket) = bucket else {
             return Self::generate();
         };
+        // Candidates come 64 at a time from one RNG call (a syscall costs
+        // more than the hash that tests a candidate). Every candidate is an
+        // independent 256-bit draw; the buffer is wiped afterwards.
+        let mut batch = Zeroizing::new([0u8; 32 * 64]);
         // (255/256)^16384 is about 1e-28: a miss here means a broken RNG.
-        for _ in 0..16_384 {
-            let id = Self::generate()?;
-            if id.store_key().bucket() == bucket {
-                return Ok(id);
+        for _ in 0..256 {
+            getrandom::fill(batch.as_mut_slice()).map_err(|_| Error::Random)?;
+            for candidate in batch.chunks_exact(32) {
+                let mut bytes = [0u8; 32];
+                bytes.copy_from_slice(candidate);
+                let id = Self(bytes);
+                if id.store_key().bucket() == bucket {
+                    return Ok(id);
+                }
             }
         }
         Err(Error::Random)

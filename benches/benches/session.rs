@@ -1,0 +1,159 @@
+//! Criterion group `session`: what a session costs on each store.
+//!
+//! - `id/generate`: a fresh 256-bit session ID from the OS RNG.
+//! - `id/hash`: the store key (SHA-256) of an ID.
+//! - `memory/create`, `redis/create`: `SessionManager::login` (ID, record,
+//!   insert-if-absent with the per-user index).
+//! - `memory/lookup`, `redis/lookup`: `SessionManager::authenticate` of a live
+//!   session whose touch is not due: the per-request cost. On Redis that is
+//!   one round trip (one GET) over loopback.
+//!
+//! Redis: `AUTH_BENCH_REDIS_URL` if set, else a `redis-server` started here
+//! on a free loopback port (and stopped at the end).
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth_core::session::{SessionConfig, SessionId, SessionManager, SessionMeta};
+use auth_core::store::SessionStore;
+use auth_core::{Clock, SystemClock};
+use auth_store::{MemoryStore, RedisConfig, RedisStore};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn config() -> SessionConfig {
+    SessionConfig::new()
+        .idle_timeout(3600)
+        .absolute_timeout(8 * 3600)
+        .touch_interval(600)
+}
+
+/// A redis-server of our own, killed on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis_url() -> (String, Option<Server>) {
+    if let Ok(url) = std::env::var("AUTH_BENCH_REDIS_URL") {
+        return (url, None);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed to run the session benches");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (format!("redis://127.0.0.1:{port}/"), Some(Server(child)))
+}
+
+/// `create` and `lookup` for one store.
+fn store_benches<S: SessionStore + 'static>(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    store: Arc<S>,
+) {
+    let manager = Arc::new(SessionManager::new(store, config()));
+    let now = SystemClock.now();
+    let mut group = c.benchmark_group("session");
+
+    // Sessions are logged out again outside the timed region, so the store
+    // does not grow with the iteration count.
+    group.bench_function(format!("{name}/create"), |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut cookies = Vec::with_capacity(usize::try_from(iters).unwrap());
+                let start = Instant::now();
+                for i in 0..iters {
+                    let user = format!("bench-user-{}", i % 64);
+                    let s = manager
+                        .login(&user, None, SessionMeta::default(), now)
+                        .await
+                        .unwrap();
+                    cookies.push(s.id);
+                }
+                let elapsed = start.elapsed();
+                for id in cookies {
+                    manager.logout(&id.expose()).await.unwrap();
+                }
+                elapsed
+            })
+        });
+    });
+
+    let cookie = rt
+        .block_on(manager.login("bench-lookup", None, SessionMeta::default(), now))
+        .unwrap()
+        .id
+        .expose();
+    group.bench_function(format!("{name}/lookup"), |b| {
+        b.to_async(rt).iter(|| {
+            let manager = manager.clone();
+            let cookie = cookie.clone();
+            async move {
+                let active = manager.authenticate(&cookie, now + 1).await.unwrap();
+                assert!(active.is_some());
+                active
+            }
+        });
+    });
+    group.finish();
+}
+
+fn session(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut group = c.benchmark_group("session");
+    group.bench_function("id/generate", |b| b.iter(|| SessionId::generate().unwrap()));
+    let id = SessionId::generate().unwrap();
+    group.bench_function("id/hash", |b| {
+        b.iter(|| std::hint::black_box(&id).store_key())
+    });
+    group.finish();
+
+    // Roomy: a criterion batch creates many sessions before they are logged out.
+    store_benches(
+        c,
+        &rt,
+        "memory",
+        Arc::new(MemoryStore::with_capacity(50_000_000)),
+    );
+
+    let (url, _server) = redis_url();
+    let prefix = format!("bench{}", std::process::id());
+    let config = RedisConfig::standalone(&url).prefix(&prefix);
+    let store = Arc::new(RedisStore::new(config).unwrap());
+    store_benches(c, &rt, "redis", store);
+}
+
+criterion_group!(benches, session);
+criterion_main!(benches);
