@@ -136,7 +136,7 @@ fn session(c: &mut Criterion) {
     group.bench_function("id/generate", |b| b.iter(|| SessionId::generate().unwrap()));
     let id = SessionId::generate().unwrap();
     group.bench_function("id/hash", |b| {
-        b.iter(|| std::hint::black_box(&id).store_key())
+        b.iter(|| std::hint::black_box(&id).store_key());
     });
     group.finish();
 

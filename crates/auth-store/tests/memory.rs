@@ -76,15 +76,23 @@ impl auth_core::Clock for FlakyClock {
 async fn sweeper_survives_a_failing_sweep() {
     let t = common::t0();
     let store = Arc::new(MemoryStore::new());
-    let key = auth_core::session::SessionId::generate().unwrap().store_key();
+    let key = auth_core::session::SessionId::generate()
+        .unwrap()
+        .store_key();
     let record = SessionRecord::new("u", t, 10, 100, common::meta("ua"));
     assert!(store.create(&key, &record, None).await.unwrap());
-    let clock = FlakyClock { reads: std::sync::atomic::AtomicUsize::new(0), now: t + 11 };
+    let clock = FlakyClock {
+        reads: std::sync::atomic::AtomicUsize::new(0),
+        now: t + 11,
+    };
     let sweeper = store.spawn_sweeper(Duration::from_secs(30), clock);
     // First tick (immediately): the clock panics, nothing is swept.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(store.len(), 1);
-    assert!(!sweeper.is_finished(), "the sweeper is still running after a panic");
+    assert!(
+        !sweeper.is_finished(),
+        "the sweeper is still running after a panic"
+    );
     // Next tick: swept.
     tokio::time::sleep(Duration::from_secs(30)).await;
     assert_eq!(store.len(), 0);
