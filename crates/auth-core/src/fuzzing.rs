@@ -7,11 +7,14 @@
 //!
 //! - [`decode_verify`]: nothing is accepted unless this module signed its
 //!   signing input with that very key (and, for deterministic algorithms,
-//!   produced that very token); the byte and string paths, `verify`,
-//!   `verify_jws`, the key set and `decode_unverified` agree with each other.
+//!   produced that very token); the known-header fast path and the full
+//!   parser, the byte and string paths, `verify`, `verify_jws`, the key set
+//!   and `decode_unverified` agree with each other.
 //! - [`jwk_parse`]: a key that builds keeps its algorithm, round-trips through
 //!   its JWK with the same thumbprint, and (for private keys) signs what its
 //!   public half verifies.
+//! - [`pem_parse`]: the same for PEM keys, and a private PEM's public half is
+//!   its signing key's.
 //! - [`header_parse`]: every header is signed validly, so only the header
 //!   decides; the pipeline's answer follows from `Header::parse` exactly, and
 //!   whatever is accepted is also a JSON object to `serde_json`, with the
@@ -147,16 +150,19 @@ impl Default for FuzzKeys {
     }
 }
 
+/// Claims that pass the strict validation at [`NOW`].
+fn full_claims() -> Claims<Empty> {
+    Claims::new(Empty {})
+        .issuer(ISS)
+        .subject("user-1")
+        .audience(AUD)
+        .valid_for(NOW - 60, 3600)
+}
+
 /// The payloads signed with every key: some pass the strict validation, the
 /// others fail one claim check each, after their signature has verified.
 fn payloads() -> Vec<(SignOptions, String)> {
-    let full = || {
-        Claims::new(Empty {})
-            .issuer(ISS)
-            .subject("user-1")
-            .audience(AUD)
-            .valid_for(NOW - 60, 3600)
-    };
+    let full = full_claims;
     let json = |claims: Claims<Empty>| claims.to_json().expect("fixed claims serialize");
     let default = SignOptions::default;
     let mut out = alloc::vec![
@@ -218,6 +224,7 @@ impl FuzzKeys {
         };
         let payloads = payloads();
         for alg in Algorithm::ALL {
+            let first = this.tokens.len();
             let key = SigningKey::from_jwk(private_jwk(alg), Some(alg))
                 .expect("fixed fuzzing key")
                 .with_kid(alg.name());
@@ -229,6 +236,18 @@ impl FuzzKeys {
                 let header = header.replace("{alg}", alg.name());
                 this.record(&key, header.as_bytes(), payloads[0].1.as_bytes());
             }
+            // The default header is signed from the key's pre-encoded prefix
+            // (and, for HMAC, its pre-absorbed state): same bytes, same MAC.
+            let fast = key.sign(&full_claims()).expect("fixed keys sign");
+            assert_eq!(
+                signing_input(fast.as_bytes()),
+                signing_input(this.tokens[first].as_bytes())
+            );
+            if deterministic(alg) {
+                assert_eq!(fast, this.tokens[first], "the signing fast path differs");
+            } else {
+                this.record_token(&key, fast);
+            }
             let verifying = key.verifying_key();
             this.set.add(verifying.clone()).expect("kids are unique");
             this.keys.push(verifying);
@@ -238,6 +257,10 @@ impl FuzzKeys {
 
     fn record(&mut self, key: &SigningKey, header: &[u8], payload: &[u8]) {
         let token = key.sign_parts(header, payload).expect("fixed keys sign");
+        self.record_token(key, token);
+    }
+
+    fn record_token(&mut self, key: &SigningKey, token: String) {
         let input = signing_input(token.as_bytes());
         self.signed.insert((key.kid().into(), input.to_vec()));
         if deterministic(key.alg()) {
@@ -309,11 +332,28 @@ pub fn decode_verify(keys: &FuzzKeys, data: &[u8]) -> usize {
     let mut accepted = 0;
     let mut strict_results = Vec::new();
     for key in &keys.keys {
-        let by_bytes = jwt::verify_signature(data, DEFAULT_MAX_TOKEN_LEN, |kid| select(key, kid));
+        // The full parser, with the known-header fast path turned off...
+        let by_bytes = jwt::verify_signature(
+            data,
+            DEFAULT_MAX_TOKEN_LEN,
+            |_| None,
+            |kid| select(key, kid),
+        );
         if by_bytes.is_ok() {
             keys.assert_signed(key, data);
             accepted += 1;
         }
+        // ...and with it on: skipping the parse must change no answer.
+        let fast = jwt::verify_signature(
+            data,
+            DEFAULT_MAX_TOKEN_LEN,
+            |segment| (segment == key.known_header().segment()).then_some(key),
+            |kid| select(key, kid),
+        );
+        assert_eq!(
+            fast, by_bytes,
+            "the known-header fast path and the parser disagree"
+        );
         let (Some(token), Some(unverified)) = (text, &unverified) else {
             continue;
         };
@@ -331,7 +371,7 @@ pub fn decode_verify(keys: &FuzzKeys, data: &[u8]) -> usize {
             match (&result, &jws) {
                 // The claims are looked at only once the signature verified.
                 (Err(e), Err(first)) => {
-                    assert_eq!(e, first, "claims were read before the signature")
+                    assert_eq!(e, first, "claims were read before the signature");
                 }
                 (Ok(claims), Ok(_)) => {
                     accepted += 1;
@@ -443,6 +483,31 @@ fn check_verifying(jwk: &Jwk, key: &VerifyingKey, asked: Option<Algorithm>) {
     if let Some(kid) = jwk.kid() {
         assert_eq!(key.kid(), kid);
     }
+    check_public(key);
+}
+
+fn check_signing(jwk: &Jwk, key: &SigningKey, asked: Option<Algorithm>) {
+    assert!(jwk.is_private(), "a public JWK built a signing key");
+    if let Some(alg) = asked.or(jwk.alg()) {
+        assert_eq!(
+            key.alg(),
+            alg,
+            "a key is bound to an algorithm nobody asked for"
+        );
+    }
+    let signature = check_private(key);
+    if let Ok(from_jwk) = jwk.verifying_key(Some(key.alg())) {
+        assert_eq!(from_jwk.thumbprint(), key.verifying_key().thumbprint());
+        from_jwk
+            .verify_raw(MESSAGE, &signature)
+            .expect("the JWK's public half verifies its private half");
+    }
+}
+
+const MESSAGE: &[u8] = b"fuzzing message";
+
+/// A verifying key that built round-trips through its public JWK.
+fn check_public(key: &VerifyingKey) {
     let _ = alloc::format!("{key:?}");
     match key.to_public_jwk() {
         Ok(public) => {
@@ -465,19 +530,15 @@ fn check_verifying(jwk: &Jwk, key: &VerifyingKey, asked: Option<Algorithm>) {
     }
 }
 
-fn check_signing(jwk: &Jwk, key: &SigningKey, asked: Option<Algorithm>) {
-    assert!(jwk.is_private(), "a public JWK built a signing key");
-    if let Some(alg) = asked.or(jwk.alg()) {
-        assert_eq!(
-            key.alg(),
-            alg,
-            "a key is bound to an algorithm nobody asked for"
-        );
-    }
+/// A signing key that built round-trips through its private JWK and PKCS#8
+/// PEM, and signs what its public half verifies. Returns a signature over
+/// [`MESSAGE`].
+fn check_private(key: &SigningKey) -> Vec<u8> {
     let _ = alloc::format!("{key:?}");
     let public = key.verifying_key();
     assert_eq!(public.alg(), key.alg());
     assert_eq!(public.kid(), key.kid());
+    check_public(&public);
 
     let private = key.to_private_jwk();
     let again = SigningKey::from_jwk(&private, None).expect("a private JWK builds again");
@@ -485,17 +546,71 @@ fn check_signing(jwk: &Jwk, key: &SigningKey, asked: Option<Algorithm>) {
     assert_eq!(again.kid(), key.kid());
     assert_eq!(again.verifying_key().thumbprint(), public.thumbprint());
 
+    match key.to_pkcs8_pem() {
+        Ok(pem) => {
+            let again =
+                SigningKey::from_pem(&pem, Some(key.alg())).expect("PKCS#8 PEM loads again");
+            assert_eq!(again.verifying_key().thumbprint(), public.thumbprint());
+            let half = VerifyingKey::from_pem(&pem, Some(key.alg()))
+                .expect("a private PEM has a public half");
+            assert_eq!(half.thumbprint(), public.thumbprint());
+        }
+        Err(e) => {
+            assert_eq!(
+                key.alg().family(),
+                Family::Hmac,
+                "only HMAC keys have no PEM: {e}"
+            );
+        }
+    }
+
     // A key that builds must work: what it signs, its public half verifies.
-    let message = b"fuzzing message";
-    let signature = key.sign_raw(message).expect("a built key signs");
+    let signature = key.sign_raw(MESSAGE).expect("a built key signs");
     public
-        .verify_raw(message, &signature)
+        .verify_raw(MESSAGE, &signature)
         .expect("a key's own signature verifies");
-    if let Ok(from_jwk) = jwk.verifying_key(Some(key.alg())) {
-        assert_eq!(from_jwk.thumbprint(), public.thumbprint());
-        from_jwk
-            .verify_raw(message, &signature)
-            .expect("the JWK's public half verifies its private half");
+    signature
+}
+
+/// Parses `data` as a PEM key (PKCS#8, SPKI, PKCS#1, SEC1) for every
+/// algorithm, as a signing and as a verifying key, and puts every key that
+/// builds through its round trips.
+///
+/// # Panics
+///
+/// When a key that builds is bound to another algorithm than asked, fails a
+/// round trip, or cannot verify its own signature.
+pub fn pem_parse(data: &[u8]) {
+    let text = match core::str::from_utf8(data) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(data),
+    };
+    let asks = core::iter::once(None).chain(Algorithm::ALL.into_iter().map(Some));
+    for asked in asks {
+        if let Ok(key) = VerifyingKey::from_pem(&text, asked) {
+            if let Some(alg) = asked {
+                assert_eq!(
+                    key.alg(),
+                    alg,
+                    "a key is bound to an algorithm nobody asked for"
+                );
+            }
+            assert_ne!(key.alg().family(), Family::Hmac, "PEM built an HMAC key");
+            check_public(&key);
+        }
+        if let Ok(key) = SigningKey::from_pem(&text, asked) {
+            if let Some(alg) = asked {
+                assert_eq!(
+                    key.alg(),
+                    alg,
+                    "a key is bound to an algorithm nobody asked for"
+                );
+            }
+            check_private(&key);
+            let half = VerifyingKey::from_pem(&text, Some(key.alg()))
+                .expect("a private PEM has a public half");
+            assert_eq!(half.thumbprint(), key.verifying_key().thumbprint());
+        }
     }
 }
 

@@ -2,14 +2,23 @@
 //! the same entry points the fuzz targets call, so the corpora double as
 //! regression tests on stable Rust. Needs the `fuzzing` feature.
 //!
-//! `AUTH_CORE_WRITE_SEEDS=1 cargo test -p auth-core --all-features --test
-//! fuzz_corpus -- --ignored` rewrites the generated seed tokens.
+//! `cargo run -p auth-core --features fuzzing --example write_fuzz_seeds`
+//! rewrites the generated seed tokens.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core
+)]
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use auth_core::fuzzing::{FuzzKeys, decode_verify, header_parse, jwk_parse, seed_tokens};
+use auth_core::fuzzing::{
+    FuzzKeys, decode_verify, header_parse, jwk_parse, pem_parse, seed_tokens,
+};
 
 fn corpus_dir(target: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -55,14 +64,14 @@ fn decode_verify_corpus() {
     let keys = FuzzKeys::new();
     let mut accepted = 0;
     replay("decode_verify", |data| {
-        accepted += decode_verify(&keys, data)
+        accepted += decode_verify(&keys, data);
     });
     // The oracle is only as good as what it sees accepted.
     assert!(accepted > 0, "no corpus token verified");
 }
 
 #[test]
-fn every_seed_token_is_accepted_somewhere_or_rejected_by_design() {
+fn most_seed_tokens_verify() {
     let keys = FuzzKeys::new();
     let seeds = seed_tokens(&keys);
     assert!(!seeds.is_empty());
@@ -83,21 +92,11 @@ fn jwk_parse_corpus() {
 }
 
 #[test]
-fn header_parse_corpus() {
-    replay("header_parse", header_parse);
+fn pem_parse_corpus() {
+    replay("pem_parse", pem_parse);
 }
 
-/// Writes the seed tokens into the `decode_verify` corpus (one file each).
 #[test]
-#[ignore = "writes files; run by hand to refresh the seeds"]
-fn write_seed_tokens() {
-    if std::env::var_os("AUTH_CORE_WRITE_SEEDS").is_none() {
-        return;
-    }
-    let keys = FuzzKeys::new();
-    let dir = corpus_dir("decode_verify");
-    fs::create_dir_all(&dir).expect("corpus directory");
-    for (i, token) in seed_tokens(&keys).iter().enumerate() {
-        fs::write(dir.join(format!("seed-{i:03}")), token).expect("write seed");
-    }
+fn header_parse_corpus() {
+    replay("header_parse", header_parse);
 }

@@ -330,7 +330,7 @@ fn decode_signature(segment: &[u8]) -> Result<Signature, Error> {
 
 /// Steps 1 to 4 for [`VerifyingKey::verify_jws`]: returns the header and the
 /// decoded (verified, not interpreted) payload.
-fn verify_signature<'k>(
+pub(crate) fn verify_signature<'k>(
     token: &[u8],
     max_len: usize,
     known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,

@@ -264,9 +264,29 @@ fn pss_sig(sig: &[u8]) -> Option<pss::Signature> {
     pss::Signature::try_from(sig).ok()
 }
 
+/// Makes one signature and verifies it (a pairwise consistency test).
+///
+/// The rsa crate checks that the primes multiply to `n` and that `d` inverts
+/// `e` modulo each `p - 1`, but not that the "primes" are prime or distinct.
+/// A key with `n = p * p`, or with a composite factor, passes those checks,
+/// loads, and then fails every signature (as a misleading RNG failure). Such
+/// a key is refused here instead, when it is built.
+fn check_consistent(key: &RsaPrivateKey) -> Result<(), Error> {
+    const MESSAGE: &[u8] = b"auth-core RSA key consistency check";
+    let refused = || Error::InvalidKey("RSA private key does not make valid signatures");
+    let signer = pkcs1v15::SigningKey::<Sha256>::new(key.clone());
+    let signature = signer
+        .try_sign_with_rng(&mut getrandom::SysRng, MESSAGE)
+        .map_err(|_| refused())?;
+    pkcs1v15::VerifyingKey::<Sha256>::new(key.to_public_key())
+        .verify(MESSAGE, &signature)
+        .map_err(|_| refused())
+}
+
 impl RsaSigner {
     pub(crate) fn new(alg: Algorithm, key: RsaPrivateKey) -> Result<Self, Error> {
         check_size(key.as_ref())?;
+        check_consistent(&key)?;
         Ok(match alg {
             Algorithm::Rs256 => Self::Rs256(pkcs1v15::SigningKey::new(key)),
             Algorithm::Rs384 => Self::Rs384(pkcs1v15::SigningKey::new(key)),
@@ -291,5 +311,36 @@ impl RsaSigner {
         let mut rng = getrandom::SysRng;
         let fail = |_| Error::Random;
         Ok(dispatch!(self, k => k.try_sign_with_rng(&mut rng, data).map_err(fail)?.to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Algorithm, Error, Jwk, SigningKey};
+
+    /// `n = p * p` for a 1024-bit prime `p`, with `d = e^-1 mod (p - 1)`:
+    /// the rsa crate's checks pass, but the key cannot sign.
+    const N_IS_P_SQUARED: &str = include_str!("../../tests/keys/rsa-n-is-p-squared.jwk");
+    /// `p` is the product of two 512-bit primes, `q` a 1024-bit prime, and
+    /// `d = e^-1 mod lcm(p - 1, q - 1)`: it loads, and every signature fails.
+    const COMPOSITE_P: &str = include_str!("../../tests/keys/rsa-composite-p.jwk");
+    const COMPOSITE_P_PEM: &str = include_str!("../../tests/keys/rsa-composite-p-pkcs8.pem");
+
+    #[test]
+    fn keys_that_cannot_sign_are_refused_when_built() {
+        let refused = Some(Error::InvalidKey(
+            "RSA private key does not make valid signatures",
+        ));
+        for jwk in [N_IS_P_SQUARED, COMPOSITE_P] {
+            let jwk = Jwk::parse(jwk).unwrap();
+            assert_eq!(jwk.signing_key(Some(Algorithm::Rs256)).err(), refused);
+            assert_eq!(jwk.signing_key(None).err(), refused);
+            // The public half is an ordinary (if useless) public key.
+            assert!(jwk.verifying_key(Some(Algorithm::Rs256)).is_ok());
+        }
+        assert_eq!(
+            SigningKey::from_pem(COMPOSITE_P_PEM, Some(Algorithm::Rs256)).err(),
+            refused
+        );
     }
 }
