@@ -39,15 +39,21 @@ async fn capacity_bounds_memory_and_fails_closed() {
     assert_eq!(store.len(), 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn sweeper_removes_expired_sessions_until_the_store_is_dropped() {
-    let t = common::t0();
-    let store = Arc::new(MemoryStore::new());
+/// Stores one session for user `u` created at `t`: idle 10 s, absolute 100 s.
+async fn one_session(store: &MemoryStore, t: u64) -> auth_core::session::StoreKey {
     let key = auth_core::session::SessionId::generate()
         .unwrap()
         .store_key();
     let record = SessionRecord::new("u", t, 10, 100, common::meta("ua"));
     assert!(store.create(&key, &record, None).await.unwrap());
+    key
+}
+
+#[tokio::test(start_paused = true)]
+async fn sweeper_removes_expired_sessions_until_the_store_is_dropped() {
+    let t = common::t0();
+    let store = Arc::new(MemoryStore::new());
+    one_session(&store, t).await;
     // The clock the sweeper reads says the session has expired.
     let sweeper = store.spawn_sweeper(Duration::from_secs(30), FixedClock(t + 11));
     tokio::time::sleep(Duration::from_secs(31)).await;
@@ -76,11 +82,7 @@ impl auth_core::Clock for FlakyClock {
 async fn sweeper_survives_a_failing_sweep() {
     let t = common::t0();
     let store = Arc::new(MemoryStore::new());
-    let key = auth_core::session::SessionId::generate()
-        .unwrap()
-        .store_key();
-    let record = SessionRecord::new("u", t, 10, 100, common::meta("ua"));
-    assert!(store.create(&key, &record, None).await.unwrap());
+    one_session(&store, t).await;
     let clock = FlakyClock {
         reads: std::sync::atomic::AtomicUsize::new(0),
         now: t + 11,
@@ -102,11 +104,7 @@ async fn sweeper_survives_a_failing_sweep() {
 async fn expired_entries_are_invisible_before_the_sweep() {
     let t = common::t0();
     let store = MemoryStore::new();
-    let key = auth_core::session::SessionId::generate()
-        .unwrap()
-        .store_key();
-    let record = SessionRecord::new("u", t, 10, 100, common::meta("ua"));
-    assert!(store.create(&key, &record, None).await.unwrap());
+    let key = one_session(&store, t).await;
     assert!(store.load(&key, t + 10).await.unwrap().is_none());
     assert!(store.list("u", t + 10).await.unwrap().is_empty());
     assert_eq!(store.len(), 1);
