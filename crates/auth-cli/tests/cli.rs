@@ -323,7 +323,10 @@ fn forge(key: &SigningKey, header: &Value, payload: &Value) -> String {
         b64(header.to_string().as_bytes()),
         b64(payload.to_string().as_bytes())
     );
-    format!("{input}.{}", b64(&key.sign_raw(input.as_bytes()).unwrap()))
+    format!(
+        "{input}.{}",
+        b64(&auth_core::hazmat::sign_raw(key, input.as_bytes()).unwrap())
+    )
 }
 
 fn refs(a: &[String]) -> Vec<&str> {

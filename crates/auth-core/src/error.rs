@@ -11,7 +11,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::jws::Algorithm;
+use crate::alg::Algorithm;
 
 /// Why a token, key or claim was rejected.
 ///

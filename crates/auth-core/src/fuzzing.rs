@@ -8,7 +8,7 @@
 //! - [`decode_verify`]: nothing is accepted unless this module signed its
 //!   signing input with that very key (and, for deterministic algorithms,
 //!   produced that very token); the known-header fast path and the full
-//!   parser, the byte and string paths, `verify`, `verify_jws`, the key set
+//!   parser, the byte and string paths, `verify`, `verify_signature_only`, the key set
 //!   and `decode_unverified` agree with each other.
 //! - [`jwk_parse`]: a key that builds keeps its algorithm, round-trips through
 //!   its JWK with the same thumbprint, and (for private keys) signs what its
@@ -32,8 +32,9 @@ use alloc::vec::Vec;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+use crate::alg::{Algorithm, Family};
 use crate::encoding::base64url;
-use crate::jws::{Algorithm, Family, Header};
+use crate::jws::Header;
 use crate::jwt::{self, Claims, DEFAULT_MAX_TOKEN_LEN, Empty, SignOptions, Validation};
 use crate::keys::{Jwk, KeySet, SigningKey, VerifyingKey, parse_jwks};
 use crate::{Error, insecure};
@@ -357,7 +358,7 @@ pub fn decode_verify(keys: &FuzzKeys, data: &[u8]) -> usize {
         let (Some(token), Some(unverified)) = (text, &unverified) else {
             continue;
         };
-        let jws = key.verify_jws(token, DEFAULT_MAX_TOKEN_LEN);
+        let jws = key.verify_signature_only(token, DEFAULT_MAX_TOKEN_LEN);
         assert_eq!(jws, by_bytes, "verify_jws and the byte path disagree");
         if let Ok((_, payload)) = &jws {
             // Whatever verifies is well-formed; whether the payload is
@@ -498,8 +499,7 @@ fn check_signing(jwk: &Jwk, key: &SigningKey, asked: Option<Algorithm>) {
     let signature = check_private(key);
     if let Ok(from_jwk) = jwk.verifying_key(Some(key.alg())) {
         assert_eq!(from_jwk.thumbprint(), key.verifying_key().thumbprint());
-        from_jwk
-            .verify_raw(MESSAGE, &signature)
+        crate::hazmat::verify_raw(&from_jwk, MESSAGE, &signature)
             .expect("the JWK's public half verifies its private half");
     }
 }
@@ -565,9 +565,8 @@ fn check_private(key: &SigningKey) -> Vec<u8> {
     }
 
     // A key that builds must work: what it signs, its public half verifies.
-    let signature = key.sign_raw(MESSAGE).expect("a built key signs");
-    public
-        .verify_raw(MESSAGE, &signature)
+    let signature = crate::hazmat::sign_raw(key, MESSAGE).expect("a built key signs");
+    crate::hazmat::verify_raw(&public, MESSAGE, &signature)
         .expect("a key's own signature verifies");
     signature
 }
@@ -639,7 +638,7 @@ pub fn header_parse(data: &[u8]) {
         .with_kid(HEADER_KID);
     let token = key.sign_parts(data, HEADER_PAYLOAD).expect("HMAC signs");
     let public = key.verifying_key();
-    let jws = public.verify_jws(&token, DEFAULT_MAX_TOKEN_LEN);
+    let jws = public.verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN);
     let claims = public.verify::<serde_json::Value>(&token, &Validation::new(), NOW);
     let unverified = insecure::decode_unverified(&token, DEFAULT_MAX_TOKEN_LEN);
 
@@ -647,7 +646,9 @@ pub fn header_parse(data: &[u8]) {
         .expect("fixed fuzzing key")
         .with_kid(HEADER_KID);
     assert!(
-        other.verify_jws(&token, DEFAULT_MAX_TOKEN_LEN).is_err(),
+        other
+            .verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN)
+            .is_err(),
         "the wrong key verified"
     );
 
@@ -661,7 +662,11 @@ pub fn header_parse(data: &[u8]) {
     };
     let mut tampered = token.clone();
     tampered.replace_range(at..=at, swap);
-    assert!(public.verify_jws(&tampered, DEFAULT_MAX_TOKEN_LEN).is_err());
+    assert!(
+        public
+            .verify_signature_only(&tampered, DEFAULT_MAX_TOKEN_LEN)
+            .is_err()
+    );
 
     // verify differs from verify_jws only after the signature.
     match (&jws, &claims) {

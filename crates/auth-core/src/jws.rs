@@ -1,132 +1,16 @@
-//! JWS compact serialization (RFC 7515): the algorithm names, the protected
-//! header, and splitting a token into its three parts.
+//! JWS compact serialization (RFC 7515): the protected header, and splitting
+//! a token into its three parts.
 
-use alloc::borrow::Cow;
-use alloc::string::String;
-use core::fmt;
-
+use crate::alg::Algorithm;
 use crate::encoding::json;
 use crate::error::Error;
-
-/// A JWS signature algorithm this library implements (RFC 7518 section 3).
-///
-/// There is no `none`: an unsigned token cannot be described, so it cannot be
-/// accepted. Every key is bound to exactly one of these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// HMAC with SHA-256.
-    Hs256,
-    /// HMAC with SHA-384.
-    Hs384,
-    /// HMAC with SHA-512.
-    Hs512,
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    Rs256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    Rs384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    Rs512,
-    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256.
-    Ps256,
-    /// RSASSA-PSS with SHA-384 and MGF1 with SHA-384.
-    Ps384,
-    /// RSASSA-PSS with SHA-512 and MGF1 with SHA-512.
-    Ps512,
-    /// ECDSA on P-256 with SHA-256.
-    Es256,
-    /// ECDSA on P-384 with SHA-384.
-    Es384,
-}
-
-/// The key family an [`Algorithm`] belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Family {
-    /// HS*: a shared secret (JWK `kty: oct`).
-    Hmac,
-    /// RS* and PS*: an RSA key pair (JWK `kty: RSA`).
-    Rsa,
-    /// ES*: an elliptic-curve key pair (JWK `kty: EC`).
-    Ecdsa,
-}
-
-impl Algorithm {
-    /// Every algorithm, in a fixed order.
-    pub const ALL: [Algorithm; 11] = [
-        Self::Hs256,
-        Self::Hs384,
-        Self::Hs512,
-        Self::Rs256,
-        Self::Rs384,
-        Self::Rs512,
-        Self::Ps256,
-        Self::Ps384,
-        Self::Ps512,
-        Self::Es256,
-        Self::Es384,
-    ];
-
-    /// The registered name, as it appears in the `alg` header.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Hs256 => "HS256",
-            Self::Hs384 => "HS384",
-            Self::Hs512 => "HS512",
-            Self::Rs256 => "RS256",
-            Self::Rs384 => "RS384",
-            Self::Rs512 => "RS512",
-            Self::Ps256 => "PS256",
-            Self::Ps384 => "PS384",
-            Self::Ps512 => "PS512",
-            Self::Es256 => "ES256",
-            Self::Es384 => "ES384",
-        }
-    }
-
-    /// Looks an algorithm up by its registered name (case-sensitive, as RFC
-    /// 7515 requires). `none` and unknown names are [`Error::UnsupportedAlg`].
-    pub fn from_name(name: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|alg| alg.name() == name)
-            .ok_or(Error::UnsupportedAlg)
-    }
-
-    /// The key family this algorithm needs.
-    #[must_use]
-    pub const fn family(self) -> Family {
-        match self {
-            Self::Hs256 | Self::Hs384 | Self::Hs512 => Family::Hmac,
-            Self::Rs256 | Self::Rs384 | Self::Rs512 | Self::Ps256 | Self::Ps384 | Self::Ps512 => {
-                Family::Rsa
-            }
-            Self::Es256 | Self::Es384 => Family::Ecdsa,
-        }
-    }
-
-    /// The output size in bytes of the algorithm's hash function.
-    #[must_use]
-    pub const fn hash_len(self) -> usize {
-        match self {
-            Self::Hs256 | Self::Rs256 | Self::Ps256 | Self::Es256 => 32,
-            Self::Hs384 | Self::Rs384 | Self::Ps384 | Self::Es384 => 48,
-            Self::Hs512 | Self::Rs512 | Self::Ps512 => 64,
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use alloc::borrow::Cow;
+use alloc::string::String;
 
 impl core::str::FromStr for Algorithm {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Self::from_name(s)
+        Self::from_name(s).ok_or(Error::UnsupportedAlg)
     }
 }
 
@@ -199,7 +83,7 @@ impl<'a> HeaderRef<'a> {
         })?;
         let alg = alg.ok_or(Error::Malformed("header has no `alg`"))?;
         // `none` and unknown names land here, before anything else is looked at.
-        let alg = Algorithm::from_name(&alg)?;
+        let alg: Algorithm = alg.parse()?;
         if crit || unencoded {
             return Err(Error::UnsupportedCrit);
         }
@@ -281,45 +165,14 @@ pub(crate) fn encode_header(alg: Algorithm, typ: Option<&str>, kid: Option<&str>
     out.push('"');
     if let Some(typ) = typ {
         out.push_str(r#","typ":"#);
-        push_json_string(&mut out, typ);
+        json::push_string(&mut out, typ);
     }
     if let Some(kid) = kid {
         out.push_str(r#","kid":"#);
-        push_json_string(&mut out, kid);
+        json::push_string(&mut out, kid);
     }
     out.push('}');
     out
-}
-
-/// Appends `s` as a JSON string literal.
-pub(crate) fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // Runs between escapes are whole UTF-8 sequences: escapes are ASCII.
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            for nibble in [b >> 4, b & 0xf] {
-                out.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
-            }
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -329,13 +182,13 @@ mod tests {
     #[test]
     fn names_round_trip_and_none_is_unsupported() {
         for alg in Algorithm::ALL {
-            assert_eq!(Algorithm::from_name(alg.name()), Ok(alg));
+            assert_eq!(alg.name().parse(), Ok(alg));
         }
         for bad in [
             "none", "None", "NONE", "nOnE", "hs256", "HS256 ", "", "EdDSA",
         ] {
             assert_eq!(
-                Algorithm::from_name(bad),
+                bad.parse::<Algorithm>(),
                 Err(Error::UnsupportedAlg),
                 "{bad}"
             );

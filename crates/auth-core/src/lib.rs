@@ -83,9 +83,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod alg;
 pub mod ct;
 mod encoding;
 mod error;
+pub mod hazmat;
 pub mod insecure;
 mod jws;
 mod jwt;
@@ -106,9 +108,12 @@ pub struct ReadmeDoctests;
 // Errors.
 pub use error::Error;
 // Algorithms and headers.
-pub use jws::{Algorithm, Family, Header};
+pub use alg::{Algorithm, Family};
+pub use jws::Header;
 // Tokens: claims, validation, signing options.
-pub use jwt::{Claims, DEFAULT_MAX_TOKEN_LEN, Empty, MAX_LEEWAY, SignOptions, Validation};
+pub use jwt::{
+    Claims, DEFAULT_MAX_TOKEN_LEN, Empty, MAX_LEEWAY, SignOptions, Validation, Verified,
+};
 // Keys, JWK and key sets.
 pub use keys::{Jwk, KeySet, SigningKey, VerifyingKey, parse_jwks};
 // Time.

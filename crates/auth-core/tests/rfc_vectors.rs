@@ -146,7 +146,7 @@ fn check_rfc7515_jwt(vector: &Vector, key: &VerifyingKey) {
 
     // Signature only: the header and payload octets are the RFC's.
     let (header, payload) = key
-        .verify_jws(&vector.compact, DEFAULT_MAX_TOKEN_LEN)
+        .verify_signature_only(&vector.compact, DEFAULT_MAX_TOKEN_LEN)
         .expect(source);
     assert_eq!(header.alg.name(), vector.alg);
     assert_eq!(header.kid, None);
@@ -158,7 +158,7 @@ fn check_rfc7515_jwt(vector: &Vector, key: &VerifyingKey) {
     );
 
     // The bare primitive agrees.
-    key.verify_raw(vector.signing_input().as_bytes(), &vector.signature())
+    auth_core::hazmat::verify_raw(key, vector.signing_input().as_bytes(), &vector.signature())
         .expect(source);
 }
 
@@ -169,7 +169,9 @@ fn check_tampering(vector: &Vector, key: &VerifyingKey, validation: &Validation,
     for index in 0..signature.len() {
         for mask in [0x01, 0x80] {
             let token = vector.with_flipped_signature_byte(index, mask);
-            let err = key.verify_jws(&token, DEFAULT_MAX_TOKEN_LEN).unwrap_err();
+            let err = key
+                .verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN)
+                .unwrap_err();
             assert_eq!(
                 err.code(),
                 "bad_signature",
@@ -182,8 +184,7 @@ fn check_tampering(vector: &Vector, key: &VerifyingKey, validation: &Validation,
             }
             let mut raw = signature.clone();
             raw[index] ^= mask;
-            let err = key
-                .verify_raw(vector.signing_input().as_bytes(), &raw)
+            let err = auth_core::hazmat::verify_raw(key, vector.signing_input().as_bytes(), &raw)
                 .unwrap_err();
             assert_eq!(err, Error::BadSignature);
         }
@@ -195,7 +196,9 @@ fn check_tampering(vector: &Vector, key: &VerifyingKey, validation: &Validation,
         &[],
     ] {
         let token = format!("{}.{}", vector.signing_input(), B64::encode_string(bad));
-        let err = key.verify_jws(&token, DEFAULT_MAX_TOKEN_LEN).unwrap_err();
+        let err = key
+            .verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN)
+            .unwrap_err();
         assert_eq!(
             err,
             Error::BadSignature,
@@ -211,7 +214,8 @@ fn check_tampering(vector: &Vector, key: &VerifyingKey, validation: &Validation,
     let altered = String::from_utf8(altered).expect("ASCII");
     let token = format!("{header}.{altered}.{sig}");
     assert_eq!(
-        key.verify_jws(&token, DEFAULT_MAX_TOKEN_LEN).unwrap_err(),
+        key.verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN)
+            .unwrap_err(),
         Error::BadSignature
     );
 }
@@ -232,14 +236,14 @@ fn rfc7515_a1_hs256() {
     // HMAC is deterministic: signing the RFC's input gives the RFC's MAC.
     let signer = SigningKey::from_jwk(&v.jwk(), Some(Algorithm::Hs256)).unwrap();
     assert_eq!(
-        signer.sign_raw(v.signing_input().as_bytes()).unwrap(),
+        auth_core::hazmat::sign_raw(&signer, v.signing_input().as_bytes()).unwrap(),
         v.signature()
     );
     // The same secret bound to HS512 is refused by the header's `alg`.
     let hs512 = VerifyingKey::from_jwk(&v.jwk(), Some(Algorithm::Hs512)).unwrap();
     assert_eq!(
         hs512
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err(),
         Error::AlgMismatch {
             expected: Algorithm::Hs512,
@@ -265,14 +269,14 @@ fn rfc7515_a2_rs256() {
     // checked against its primes) reproduces the RFC's signature.
     let signer = SigningKey::from_jwk(&v.jwk(), Some(Algorithm::Rs256)).unwrap();
     assert_eq!(
-        signer.sign_raw(v.signing_input().as_bytes()).unwrap(),
+        auth_core::hazmat::sign_raw(&signer, v.signing_input().as_bytes()).unwrap(),
         v.signature()
     );
     // The same RSA key bound to PS256 refuses an RS256 token.
     let ps256 = VerifyingKey::from_jwk(&v.public_jwk(), Some(Algorithm::Ps256)).unwrap();
     assert_eq!(
         ps256
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err(),
         Error::AlgMismatch {
             expected: Algorithm::Ps256,
@@ -296,9 +300,9 @@ fn rfc7515_a3_es256() {
     // The RFC's `d` matches its `x` and `y` (checked when the signing key is
     // built); ECDSA signatures are randomised, so ours differs but verifies.
     let signer = SigningKey::from_jwk(&v.jwk(), None).unwrap();
-    let ours = signer.sign_raw(v.signing_input().as_bytes()).unwrap();
+    let ours = auth_core::hazmat::sign_raw(&signer, v.signing_input().as_bytes()).unwrap();
     assert_eq!(ours.len(), 64);
-    key.verify_raw(v.signing_input().as_bytes(), &ours).unwrap();
+    auth_core::hazmat::verify_raw(&key, v.signing_input().as_bytes(), &ours).unwrap();
     // The same curve point cannot be bound to ES384.
     assert_eq!(
         VerifyingKey::from_jwk(&v.jwk(), Some(Algorithm::Es384))
@@ -337,7 +341,7 @@ fn rfc7515_a4_es512_is_unsupported() {
             .unwrap_err();
         assert_eq!(err, Error::UnsupportedAlg, "{key:?}");
         let err = key
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err();
         assert_eq!(err.code(), "unsupported_alg", "{key:?}");
     }
@@ -357,7 +361,7 @@ fn rfc7515_a5_unsecured_is_unsupported() {
             .unwrap_err();
         assert_eq!(err, Error::UnsupportedAlg, "{key:?}");
         let err = key
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err();
         assert_eq!(err.code(), "unsupported_alg", "{key:?}");
     }
@@ -367,7 +371,7 @@ fn rfc7515_a5_unsecured_is_unsupported() {
 /// through `verify_jws`. The header carries the key's `kid`.
 fn check_rfc7520(v: &Vector, key: &VerifyingKey, alg: Algorithm) {
     let (header, payload) = key
-        .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+        .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
         .expect(&v.source);
     assert_eq!(header.alg, alg);
     assert_eq!(header.alg.name(), v.alg);
@@ -379,7 +383,7 @@ fn check_rfc7520(v: &Vector, key: &VerifyingKey, alg: Algorithm) {
         "It\u{2019}s a dangerous business, Frodo, going out your door. You step onto the road, \
          and if you don't keep your feet, there\u{2019}s no knowing where you might be swept off to."
     );
-    key.verify_raw(v.signing_input().as_bytes(), &v.signature())
+    auth_core::hazmat::verify_raw(key, v.signing_input().as_bytes(), &v.signature())
         .expect(&v.source);
     check_tampering(v, key, &Validation::new(), 0);
 
@@ -387,7 +391,7 @@ fn check_rfc7520(v: &Vector, key: &VerifyingKey, alg: Algorithm) {
     let other = key.clone().with_kid("someone.else@hobbiton.example");
     assert_eq!(
         other
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err(),
         Error::UnknownKid
     );
@@ -411,7 +415,7 @@ fn rfc7520_4_1_rs256() {
     // signature.
     let signer = SigningKey::from_jwk(&v.jwk(), Some(Algorithm::Rs256)).unwrap();
     assert_eq!(
-        signer.sign_raw(v.signing_input().as_bytes()).unwrap(),
+        auth_core::hazmat::sign_raw(&signer, v.signing_input().as_bytes()).unwrap(),
         v.signature()
     );
 }
@@ -424,14 +428,14 @@ fn rfc7520_4_2_ps384() {
 
     // PSS is randomised: a fresh signature differs from the RFC's and verifies.
     let signer = SigningKey::from_jwk(&v.jwk(), Some(Algorithm::Ps384)).unwrap();
-    let ours = signer.sign_raw(v.signing_input().as_bytes()).unwrap();
+    let ours = auth_core::hazmat::sign_raw(&signer, v.signing_input().as_bytes()).unwrap();
     assert_ne!(ours, v.signature());
-    key.verify_raw(v.signing_input().as_bytes(), &ours).unwrap();
+    auth_core::hazmat::verify_raw(&key, v.signing_input().as_bytes(), &ours).unwrap();
     // The RS256 example's key is the same RSA key; bound to PS384 it refuses
     // the RS256 token by `alg`, and the PS384 signature under RS384 is bad.
     let rs256_token = Vector::load(S4_1).compact;
     assert_eq!(
-        key.verify_jws(&rs256_token, DEFAULT_MAX_TOKEN_LEN)
+        key.verify_signature_only(&rs256_token, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err(),
         Error::AlgMismatch {
             expected: Algorithm::Ps384,
@@ -440,8 +444,7 @@ fn rfc7520_4_2_ps384() {
     );
     let rs384 = VerifyingKey::from_jwk(&v.jwk(), Some(Algorithm::Rs384)).unwrap();
     assert_eq!(
-        rs384
-            .verify_raw(v.signing_input().as_bytes(), &v.signature())
+        auth_core::hazmat::verify_raw(&rs384, v.signing_input().as_bytes(), &v.signature())
             .unwrap_err(),
         Error::BadSignature
     );
@@ -458,7 +461,7 @@ fn rfc7520_4_3_es512_is_unsupported() {
     keys.push(bilbo);
     for key in keys {
         let err = key
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err();
         assert_eq!(err, Error::UnsupportedAlg, "{key:?}");
         assert_eq!(err.code(), "unsupported_alg");
@@ -475,7 +478,7 @@ fn rfc7520_4_4_hs256() {
     check_rfc7520(&v, &key, Algorithm::Hs256);
     let signer = SigningKey::from_jwk(&v.jwk(), None).unwrap();
     assert_eq!(
-        signer.sign_raw(v.signing_input().as_bytes()).unwrap(),
+        auth_core::hazmat::sign_raw(&signer, v.signing_input().as_bytes()).unwrap(),
         v.signature()
     );
 
@@ -489,7 +492,7 @@ fn rfc7520_4_4_hs256() {
         .with_kid(key.kid());
     assert_eq!(
         stranger
-            .verify_jws(&v.compact, DEFAULT_MAX_TOKEN_LEN)
+            .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
             .unwrap_err(),
         Error::BadSignature
     );

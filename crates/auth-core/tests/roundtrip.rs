@@ -9,7 +9,8 @@
 )]
 
 use auth_core::{
-    Algorithm, Claims, Empty, Error, Jwk, KeySet, SigningKey, Validation, VerifyingKey,
+    Algorithm, Claims, Empty, Error, Jwk, KeySet, SignOptions, SigningKey, Validation, Verified,
+    VerifyingKey,
 };
 use serde::{Deserialize, Serialize};
 
@@ -198,7 +199,7 @@ fn known_header_shortcut_agrees_with_the_general_path() {
         let input = format!("{}.{}", B64::encode_string(header.as_bytes()), parts[1]);
         let slow = format!(
             "{input}.{}",
-            B64::encode_string(&key.sign_raw(input.as_bytes()).unwrap())
+            B64::encode_string(&auth_core::hazmat::sign_raw(&key, input.as_bytes()).unwrap())
         );
         assert_eq!(fast, slow, "{alg}: deterministic signatures must match");
         let opts = auth_core::SignOptions::default().typ("jwt");
@@ -252,4 +253,41 @@ fn known_header_shortcut_agrees_with_the_general_path() {
             .verify::<App>(&token, &validation(), NOW)
             .unwrap();
     }
+}
+
+#[test]
+fn verify_with_header_returns_the_verified_header() {
+    let key = SigningKey::generate(Algorithm::Es256).unwrap();
+    let public = key.verifying_key();
+    // The key's own header (the fast path) and a custom one (the parser).
+    let default = key.sign(&claims()).unwrap();
+    let custom = key
+        .sign_with(&claims(), &SignOptions::default().typ("at+jwt"))
+        .unwrap();
+    for (token, typ) in [(&default, "JWT"), (&custom, "at+jwt")] {
+        let verified: Verified<App> = public
+            .verify_with_header(token, &validation(), NOW)
+            .unwrap();
+        assert_eq!(verified.header.alg, Algorithm::Es256);
+        assert_eq!(verified.header.kid.as_deref(), Some(key.kid()));
+        assert_eq!(verified.header.typ.as_deref(), Some(typ));
+        assert_eq!(
+            verified.claims,
+            public.verify(token, &validation(), NOW).unwrap()
+        );
+        let mut set = KeySet::new();
+        set.add(public.clone()).unwrap();
+        let from_set: Verified<App> = set.verify_with_header(token, &validation(), NOW).unwrap();
+        assert_eq!(from_set, verified);
+    }
+    // It rejects exactly as `verify` does.
+    assert_eq!(
+        public
+            .verify_with_header::<App>(&default, &validation(), NOW + 600)
+            .unwrap_err(),
+        Error::Expired {
+            exp: NOW + 600,
+            now: NOW + 600
+        }
+    );
 }

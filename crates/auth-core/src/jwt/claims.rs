@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::encoding::json;
 use crate::error::Error;
-use crate::jws::push_json_string;
 
 /// The claims of a token: the registered ones as fields, the application's
 /// own as `custom` (any serde type that is a JSON object).
@@ -142,7 +141,7 @@ impl<T: Serialize> Claims<T> {
         for (i, (name, value)) in strings.into_iter().enumerate() {
             if let Some(v) = value {
                 key(&mut out, name);
-                push_json_string(&mut out, v);
+                json::push_string(&mut out, v);
                 set[i] = true;
             }
         }
@@ -150,7 +149,7 @@ impl<T: Serialize> Claims<T> {
             [] => {}
             [one] => {
                 key(&mut out, "aud");
-                push_json_string(&mut out, one);
+                json::push_string(&mut out, one);
                 set[2] = true;
             }
             many => {
@@ -160,7 +159,7 @@ impl<T: Serialize> Claims<T> {
                     if i > 0 {
                         out.push(',');
                     }
-                    push_json_string(&mut out, a);
+                    json::push_string(&mut out, a);
                 }
                 out.push(']');
                 set[2] = true;
@@ -176,7 +175,7 @@ impl<T: Serialize> Claims<T> {
         }
         if let Some(jti) = &self.jti {
             key(&mut out, "jti");
-            push_json_string(&mut out, jti);
+            json::push_string(&mut out, jti);
             set[6] = true;
         }
         let mut members = false;
@@ -275,7 +274,7 @@ fn text(name: &str, value: json::Value<'_>) -> Result<String, Error> {
 fn date(name: &str, value: json::Value<'_>) -> Result<u64, Error> {
     match value {
         json::Value::Num(raw) => {
-            json::numeric_date(raw).map_err(|why| Error::invalid_claim(name, why))
+            super::numeric_date::numeric_date(raw).map_err(|why| Error::invalid_claim(name, why))
         }
         _ => Err(Error::invalid_claim(name, "is not a number")),
     }

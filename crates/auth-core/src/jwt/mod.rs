@@ -14,6 +14,7 @@
 //!    required claims, then the application's claims type.
 
 mod claims;
+mod numeric_date;
 mod validation;
 
 use alloc::borrow::Cow;
@@ -122,6 +123,19 @@ impl SigningKey {
     }
 }
 
+/// A verified token: its protected header and its claims.
+///
+/// Returned by the `verify_with_header` methods, for callers that read `kid`
+/// or `typ` after verification without decoding the token a second time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Verified<T> {
+    /// The protected header, as verified.
+    pub header: Header,
+    /// The claims, as validated.
+    pub claims: Claims<T>,
+}
+
 impl VerifyingKey {
     /// Verifies `token` with this key and `validation` at time `now`
     /// (seconds since the Unix epoch), returning its claims.
@@ -133,13 +147,22 @@ impl VerifyingKey {
         validation: &Validation,
         now: u64,
     ) -> Result<Claims<T>, Error> {
-        verify(
-            token,
-            validation,
-            now,
-            |seg| self.known(seg),
-            |kid| self.select(kid),
-        )
+        let known = |seg: &[u8]| self.known(seg);
+        let select = |kid: Option<&str>| self.select(kid);
+        verify(token, validation, now, known, select, |_| ()).map(|(_, claims)| claims)
+    }
+
+    /// Like [`VerifyingKey::verify`], and also returns the verified header.
+    pub fn verify_with_header<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+        now: u64,
+    ) -> Result<Verified<T>, Error> {
+        let known = |seg: &[u8]| self.known(seg);
+        let select = |kid: Option<&str>| self.select(kid);
+        verify(token, validation, now, known, select, owned_header)
+            .map(|(header, claims)| Verified { header, claims })
     }
 
     fn known(&self, header_segment: &[u8]) -> Option<&Self> {
@@ -152,14 +175,17 @@ impl VerifyingKey {
             _ => Ok(self),
         }
     }
-}
 
-impl VerifyingKey {
-    /// Verifies a JWS whose payload need not be a JWT (RFC 7515 examples,
-    /// detached content types). Checks structure, header, `kid`, `alg` and
-    /// signature exactly as [`VerifyingKey::verify`] does, and returns the
-    /// header and the raw payload. No claim is read or checked.
-    pub fn verify_jws(&self, token: &str, max_len: usize) -> Result<(Header, Vec<u8>), Error> {
+    /// Checks **only the signature** of a JWS whose payload need not be a
+    /// JWT (RFC 7515 examples, detached content types): structure, header,
+    /// `kid`, `alg` and signature, exactly as [`VerifyingKey::verify`] does,
+    /// then returns the header and the raw payload. No claim is read, so
+    /// nothing here checks expiry, issuer or audience: the caller must.
+    pub fn verify_signature_only(
+        &self,
+        token: &str,
+        max_len: usize,
+    ) -> Result<(Header, Vec<u8>), Error> {
         verify_signature(
             token.as_bytes(),
             max_len,
@@ -177,17 +203,28 @@ impl KeySet {
         validation: &Validation,
         now: u64,
     ) -> Result<Claims<T>, Error> {
-        verify(
-            token,
-            validation,
-            now,
-            |seg| {
-                self.keys()
-                    .iter()
-                    .find(|k| k.known_header().segment() == seg)
-            },
-            |kid| self.find(kid),
-        )
+        let known = |seg: &[u8]| self.known(seg);
+        let select = |kid: Option<&str>| self.find(kid);
+        verify(token, validation, now, known, select, |_| ()).map(|(_, claims)| claims)
+    }
+
+    /// Like [`KeySet::verify`], and also returns the verified header.
+    pub fn verify_with_header<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+        now: u64,
+    ) -> Result<Verified<T>, Error> {
+        let known = |seg: &[u8]| self.known(seg);
+        let select = |kid: Option<&str>| self.find(kid);
+        verify(token, validation, now, known, select, owned_header)
+            .map(|(header, claims)| Verified { header, claims })
+    }
+
+    fn known(&self, header_segment: &[u8]) -> Option<&VerifyingKey> {
+        self.keys()
+            .iter()
+            .find(|k| k.known_header().segment() == header_segment)
     }
 
     /// Signs `claims` with the set's signing key.
@@ -198,14 +235,23 @@ impl KeySet {
     }
 }
 
-/// The one verification pipeline behind every `verify`.
-fn verify<'k, T: DeserializeOwned>(
+/// `HeaderRef::into_owned` as a function generic over the header's lifetime
+/// (the method's lifetime is fixed by its `impl`).
+fn owned_header(header: HeaderRef<'_>) -> Header {
+    header.into_owned()
+}
+
+/// The one verification pipeline behind every `verify`. `keep` turns the
+/// verified header into what the caller wants of it (nothing, or an owned
+/// copy).
+fn verify<'k, T: DeserializeOwned, H>(
     token: &str,
     validation: &Validation,
     now: u64,
     known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
-) -> Result<Claims<T>, Error> {
+    keep: impl FnOnce(HeaderRef<'_>) -> H,
+) -> Result<(H, Claims<T>), Error> {
     let parts = Compact::split(token.as_bytes(), validation.max_token_len)?;
     let mut header_buf = [0u8; STACK_HEADER];
     let mut header_vec = Vec::new();
@@ -234,7 +280,7 @@ fn verify<'k, T: DeserializeOwned>(
         claim: "(custom claims)".into(),
         reason: "do not match the expected claims type",
     })?;
-    Ok(Claims {
+    let claims = Claims {
         iss: registered.iss,
         sub: registered.sub,
         aud: registered.aud,
@@ -243,7 +289,8 @@ fn verify<'k, T: DeserializeOwned>(
         iat: registered.iat,
         jti: registered.jti,
         custom,
-    })
+    };
+    Ok((keep(header), claims))
 }
 
 /// Headers up to this many decoded bytes are parsed from the stack.
@@ -328,7 +375,7 @@ fn decode_signature(segment: &[u8]) -> Result<Signature, Error> {
     }
 }
 
-/// Steps 1 to 4 for [`VerifyingKey::verify_jws`]: returns the header and the
+/// Steps 1 to 4 for [`VerifyingKey::verify_signature_only`]: returns the header and the
 /// decoded (verified, not interpreted) payload.
 pub(crate) fn verify_signature<'k>(
     token: &[u8],

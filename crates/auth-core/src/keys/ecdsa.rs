@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 use p256::ecdsa::signature::{Signer, Verifier};
 use zeroize::Zeroizing;
 
+use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::jws::Algorithm;
 
 /// The curve a key lives on; each ES algorithm has exactly one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

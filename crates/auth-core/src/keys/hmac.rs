@@ -6,9 +6,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use crate::alg::Algorithm;
 use crate::ct;
 use crate::error::Error;
-use crate::jws::Algorithm;
 
 /// A pre-keyed HMAC state: cloning it costs two hash states, not a re-keying.
 /// The hmac crate wipes these states on drop (its `zeroize` feature).

@@ -12,9 +12,9 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use super::{SigningKey, VerifyingKey};
+use crate::alg::{Algorithm, Family};
 use crate::encoding::{base64url, json};
 use crate::error::Error;
-use crate::jws::{Algorithm, Family};
 
 /// The key type (`kty`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,9 +109,9 @@ impl Jwk {
                 "kty" => kty = Some(string(value, "JWK `kty` is not a string")?),
                 "alg" => {
                     let alg = string(value, "JWK `alg` is not a string")?;
-                    jwk.alg = Some(Algorithm::from_name(&alg).map_err(|_| {
-                        Error::InvalidKey("JWK `alg` is not a supported signature algorithm")
-                    })?);
+                    jwk.alg = Some(Algorithm::from_name(&alg).ok_or(Error::InvalidKey(
+                        "JWK `alg` is not a supported signature algorithm",
+                    ))?);
                 }
                 "kid" => jwk.kid = Some(string(value, "JWK `kid` is not a string")?),
                 "use" => jwk.usage = Some(string(value, "JWK `use` is not a string")?),

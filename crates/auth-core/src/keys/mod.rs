@@ -32,9 +32,10 @@ use zeroize::Zeroizing;
 pub use jwk::{Jwk, parse_jwks};
 pub use set::KeySet;
 
+use crate::alg::{Algorithm, Family};
 use crate::encoding::base64url;
+use crate::encoding::json;
 use crate::error::Error;
-use crate::jws::{Algorithm, Family, push_json_string};
 
 /// What a verifying key holds.
 ///
@@ -274,14 +275,6 @@ impl VerifyingKey {
         Ok(out)
     }
 
-    /// Checks a bare signature over `message` with this key's algorithm: the
-    /// primitive under [`VerifyingKey::verify`], for callers (and test
-    /// vectors) that sign something other than a JWS. ECDSA signatures are
-    /// `r || s`. A failure says nothing but [`Error::BadSignature`].
-    pub fn verify_raw(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        self.verify_signature(message, signature)
-    }
-
     pub(crate) fn verify_signature(
         &self,
         signing_input: &[u8],
@@ -488,12 +481,6 @@ impl SigningKey {
         }
     }
 
-    /// A bare signature over `message` with this key's algorithm (ECDSA as
-    /// `r || s`): the primitive under [`SigningKey::sign`].
-    pub fn sign_raw(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        self.sign_bytes(message)
-    }
-
     pub(crate) fn sign_bytes(&self, signing_input: &[u8]) -> Result<Vec<u8>, Error> {
         match &self.inner {
             #[cfg(feature = "hmac")]
@@ -593,6 +580,6 @@ fn jwk_tail(out: &mut String, alg: Algorithm, kid: &str) {
     out.push_str(r#","use":"sig","alg":""#);
     out.push_str(alg.name());
     out.push_str(r#"","kid":"#);
-    push_json_string(out, kid);
+    json::push_string(out, kid);
     out.push('}');
 }

@@ -1,8 +1,8 @@
 //! PEM key input: PKCS#8 and SPKI for RSA and EC, PKCS#1 for RSA, SEC1 for EC.
 
 use super::{SigningKey, VerifyingKey};
+use crate::alg::{Algorithm, Family};
 use crate::error::Error;
-use crate::jws::{Algorithm, Family};
 
 /// The label of the first PEM block (`-----BEGIN <label>-----`).
 fn label(pem: &str) -> Result<&str, Error> {

@@ -14,8 +14,8 @@ use rsa::{BoxedUint, RsaPrivateKey, RsaPublicKey, pkcs1v15, pss};
 use sha2::{Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
+use crate::alg::Algorithm;
 use crate::error::Error;
-use crate::jws::Algorithm;
 
 /// The smallest modulus accepted, in bits.
 pub(crate) const MIN_BITS: usize = 2048;
