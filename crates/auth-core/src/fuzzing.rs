@@ -359,7 +359,10 @@ pub fn decode_verify(keys: &FuzzKeys, data: &[u8]) -> usize {
             continue;
         };
         let jws = key.verify_signature_only(token, DEFAULT_MAX_TOKEN_LEN);
-        assert_eq!(jws, by_bytes, "verify_jws and the byte path disagree");
+        assert_eq!(
+            jws, by_bytes,
+            "verify_signature_only and the byte path disagree"
+        );
         if let Ok((_, payload)) = &jws {
             // Whatever verifies is well-formed; whether the payload is
             // JSON is for the claims layer to say.
@@ -386,7 +389,9 @@ pub fn decode_verify(keys: &FuzzKeys, data: &[u8]) -> usize {
                     }
                 }
                 (Err(_), Ok(_)) => {}
-                (Ok(_), Err(e)) => panic!("verify accepted what verify_jws refused: {e}"),
+                (Ok(_), Err(e)) => {
+                    panic!("verify accepted what verify_signature_only refused: {e}")
+                }
             }
             if strict {
                 strict_results.push(result);
@@ -668,11 +673,11 @@ pub fn header_parse(data: &[u8]) {
             .is_err()
     );
 
-    // verify differs from verify_jws only after the signature.
+    // verify differs from verify_signature_only only after the signature.
     match (&jws, &claims) {
         (Ok(_), Ok(_)) => {}
         (Err(a), Err(b)) => assert_eq!(a, b),
-        _ => panic!("verify and verify_jws disagree on {token:?}: {jws:?} / {claims:?}"),
+        _ => panic!("verify and verify_signature_only disagree on {token:?}: {jws:?} / {claims:?}"),
     }
 
     if token.len() > DEFAULT_MAX_TOKEN_LEN {

@@ -368,7 +368,7 @@ fn rfc7515_a5_unsecured_is_unsupported() {
 }
 
 /// RFC 7520 section 4: the payload is text, not JWT claims, so these go
-/// through `verify_jws`. The header carries the key's `kid`.
+/// through `verify_signature_only`. The header carries the key's `kid`.
 fn check_rfc7520(v: &Vector, key: &VerifyingKey, alg: Algorithm) {
     let (header, payload) = key
         .verify_signature_only(&v.compact, DEFAULT_MAX_TOKEN_LEN)
