@@ -2,8 +2,9 @@
 //!
 //! - `id/generate`: a fresh 256-bit session ID from the OS RNG.
 //! - `id/hash`: the store key (SHA-256) of an ID.
-//! - `memory/create`, `redis/create`: `SessionManager::login` (ID, record,
-//!   insert-if-absent with the per-user index).
+//! - `memory/create`, `redis/create`: a whole login, `begin_login` (the
+//!   user's generation) then `login` (ID, record, insert-if-absent with the
+//!   generation check and the per-user index): two round trips on Redis.
 //! - `memory/lookup`, `redis/lookup`: `SessionManager::authenticate` of a live
 //!   session whose touch is not due: the per-request cost. On Redis that is
 //!   one round trip (one GET) over loopback.
@@ -92,8 +93,11 @@ fn store_benches<S: SessionStore + 'static>(
                 let start = Instant::now();
                 for i in 0..iters {
                     let user = format!("bench-user-{}", i % 64);
+                    // A login is two steps: the ticket before the
+                    // credentials check, the session after.
+                    let ticket = manager.begin_login(&user, now).await.unwrap();
                     let s = manager
-                        .login(&user, None, SessionMeta::default(), now)
+                        .login(ticket, None, SessionMeta::default(), now)
                         .await
                         .unwrap();
                     cookies.push(s.id);
@@ -108,7 +112,12 @@ fn store_benches<S: SessionStore + 'static>(
     });
 
     let cookie = rt
-        .block_on(manager.login("bench-lookup", None, SessionMeta::default(), now))
+        .block_on(async {
+            let ticket = manager.begin_login("bench-lookup", now).await?;
+            manager
+                .login(ticket, None, SessionMeta::default(), now)
+                .await
+        })
         .unwrap()
         .id
         .expose();

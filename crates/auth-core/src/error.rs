@@ -102,6 +102,25 @@ pub enum Error {
     StoreUnavailable(String),
     /// The store answered with data this library cannot read.
     StoreCorrupt(&'static str),
+    /// A login was refused because the user's sessions were revoked ("log
+    /// out everywhere") after the credentials were checked, or the check is
+    /// older than [`LOGIN_TICKET_TTL`](crate::session::LOGIN_TICKET_TTL).
+    /// Check the credentials again.
+    StaleLogin,
+    /// Fresh session IDs kept colliding with stored ones: the random number
+    /// generator or the store is broken (with 256-bit IDs a single
+    /// collision is already beyond chance).
+    IdCollision,
+    /// A session record would exceed a size limit (user id or data).
+    RecordTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// The size that was presented.
+        actual: usize,
+    },
+    /// The library was called in a way its contract rules out (a
+    /// programming error in the caller, not bad input from a client).
+    Misuse(&'static str),
 }
 
 impl Error {
@@ -132,6 +151,10 @@ impl Error {
             Self::Random => "random_failure",
             Self::StoreUnavailable(_) => "store_unavailable",
             Self::StoreCorrupt(_) => "store_corrupt",
+            Self::StaleLogin => "stale_login",
+            Self::IdCollision => "id_collision",
+            Self::RecordTooLarge { .. } => "record_too_large",
+            Self::Misuse(_) => "misuse",
         }
     }
 
@@ -182,6 +205,14 @@ impl fmt::Display for Error {
             Self::Random => f.write_str("the system random number generator failed"),
             Self::StoreUnavailable(why) => write!(f, "the store is unavailable: {why}"),
             Self::StoreCorrupt(why) => write!(f, "the store returned unreadable data: {why}"),
+            Self::StaleLogin => f.write_str(
+                "the user's sessions were revoked after the credentials were checked; check them again",
+            ),
+            Self::IdCollision => f.write_str("fresh session ids kept colliding with stored ones"),
+            Self::RecordTooLarge { limit, actual } => {
+                write!(f, "session record field is {actual} bytes, over the limit of {limit}")
+            }
+            Self::Misuse(why) => write!(f, "misuse: {why}"),
         }
     }
 }

@@ -11,24 +11,53 @@ use alloc::vec::Vec;
 use core::future::Future;
 
 use crate::error::Error;
-use crate::session::{SessionRecord, StoreKey};
+use crate::session::{BucketKey, SessionRecord, StoreKey};
+
+/// The most sessions one user may hold in any store, whatever a caller
+/// asks for: it bounds the work of every per-user operation.
+pub const MAX_SESSIONS_PER_USER: usize = 1024;
+
+/// What [`SessionStore::create`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Created {
+    /// The record is stored.
+    Stored,
+    /// The key is already taken: nothing was written.
+    KeyTaken,
+    /// The user's generation is no longer the one the caller read (a "log
+    /// out everywhere" ran in between): nothing was written.
+    GenerationMoved,
+}
 
 /// Where sessions live.
 ///
 /// Every method fails with [`Error::StoreUnavailable`] when the backend
 /// cannot be reached, never with a made-up "absent".
+///
+/// Each user has a **generation**: a number that only "log out everywhere"
+/// ([`SessionStore::delete_user`]) changes. A login reads it before the
+/// credentials are checked and creates the session only if it has not
+/// moved, atomically with the insert, so a login racing a password change
+/// cannot leave a session behind.
 pub trait SessionStore: Send + Sync {
-    /// Inserts `record` under `key` **only if the key is absent** (a
-    /// collision never overwrites), indexes it under `record.user_id`, and
-    /// lets it expire at [`SessionRecord::expires_at`]. With `max_per_user`,
-    /// the user's oldest sessions are removed first so that at most that
-    /// many remain, this one included. Returns `false` on a collision.
+    /// The user's current generation (0 when it never moved).
+    fn generation(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Inserts `record` under `key`, indexed under `record.user_id`,
+    /// expiring at [`SessionRecord::expires_at`], **only if** the key is
+    /// absent (a collision never overwrites) and the user's generation is
+    /// still `generation`; both are checked atomically with the insert.
+    /// When the user already has `max_per_user` sessions (capped at
+    /// [`MAX_SESSIONS_PER_USER`]), those closest to expiry are removed
+    /// first, so that at most that many remain, this one included.
     fn create(
         &self,
         key: &StoreKey,
         record: &SessionRecord,
-        max_per_user: Option<usize>,
-    ) -> impl Future<Output = Result<bool, Error>> + Send;
+        generation: u64,
+        max_per_user: usize,
+    ) -> impl Future<Output = Result<Created, Error>> + Send;
 
     /// The record under `key`, or `None` if absent or expired at `now`.
     fn load(
@@ -37,27 +66,29 @@ pub trait SessionStore: Send + Sync {
         now: u64,
     ) -> impl Future<Output = Result<Option<SessionRecord>, Error>> + Send;
 
-    /// Replaces the record under `key` **only if it still exists** (so a
-    /// slow request cannot bring back a session that was logged out), and
-    /// moves its expiry to the new [`SessionRecord::expires_at`]. Returns
-    /// whether it existed.
+    /// Replaces the record under `key` **only if it still exists and has
+    /// not expired at `now`** (so a slow request cannot bring back a session
+    /// that was logged out or timed out), and moves its expiry to the new
+    /// [`SessionRecord::expires_at`]. Returns whether it applied.
     fn update(
         &self,
         key: &StoreKey,
         record: &SessionRecord,
+        now: u64,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
     /// Removes the session under `key`. Returns whether it existed.
     fn delete(&self, key: &StoreKey) -> impl Future<Output = Result<bool, Error>> + Send;
 
-    /// Atomically moves a session to a new key: if `old` exists and `new`
-    /// does not, removes `old` and inserts `record` under `new`. Returns
-    /// whether it did.
+    /// Atomically moves a session to a new key: if `old` exists and is live
+    /// at `now` and `new` does not exist, removes `old` and inserts `record`
+    /// under `new`. Returns whether it did.
     fn rotate(
         &self,
         old: &StoreKey,
         new: &StoreKey,
         record: &SessionRecord,
+        now: u64,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
     /// The user's sessions that are live at `now`, oldest first.
@@ -67,19 +98,22 @@ pub trait SessionStore: Send + Sync {
         now: u64,
     ) -> impl Future<Output = Result<Vec<(StoreKey, SessionRecord)>, Error>> + Send;
 
-    /// Removes all of the user's sessions except `keep`. Returns how many
-    /// were removed.
+    /// "Log out everywhere": moves the user's generation and removes all of
+    /// the user's sessions except `keep`, atomically. Returns how many were
+    /// removed. `now` is the caller's time (stores that forget old
+    /// generations use it).
     fn delete_user(
         &self,
         user_id: &str,
         keep: Option<&StoreKey>,
+        now: u64,
     ) -> impl Future<Output = Result<usize, Error>> + Send;
 
-    /// The bucket new session IDs for this user should fall in, for stores
-    /// that keep one user's keys together (see
-    /// [`SessionId::generate_in_bucket`](crate::session::SessionId::generate_in_bucket)).
-    fn id_bucket(&self, user_id: &str) -> Option<u8> {
-        let _ = user_id;
+    /// The key of the buckets this store groups each user's sessions in,
+    /// if it does (a Redis Cluster keeps one user's keys in one slot). The
+    /// session manager then draws IDs whose key falls in the user's bucket
+    /// (see [`SessionId::generate_in_bucket`](crate::session::SessionId::generate_in_bucket)).
+    fn buckets(&self) -> Option<&BucketKey> {
         None
     }
 }
@@ -89,13 +123,17 @@ pub trait SessionStore: Send + Sync {
 macro_rules! forward {
     ($($ty:ty),*) => {$(
         impl<S: SessionStore> SessionStore for $ty {
+            fn generation(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send {
+                (**self).generation(user_id)
+            }
             fn create(
                 &self,
                 key: &StoreKey,
                 record: &SessionRecord,
-                max_per_user: Option<usize>,
-            ) -> impl Future<Output = Result<bool, Error>> + Send {
-                (**self).create(key, record, max_per_user)
+                generation: u64,
+                max_per_user: usize,
+            ) -> impl Future<Output = Result<Created, Error>> + Send {
+                (**self).create(key, record, generation, max_per_user)
             }
             fn load(
                 &self,
@@ -108,8 +146,9 @@ macro_rules! forward {
                 &self,
                 key: &StoreKey,
                 record: &SessionRecord,
+                now: u64,
             ) -> impl Future<Output = Result<bool, Error>> + Send {
-                (**self).update(key, record)
+                (**self).update(key, record, now)
             }
             fn delete(&self, key: &StoreKey) -> impl Future<Output = Result<bool, Error>> + Send {
                 (**self).delete(key)
@@ -119,8 +158,9 @@ macro_rules! forward {
                 old: &StoreKey,
                 new: &StoreKey,
                 record: &SessionRecord,
+                now: u64,
             ) -> impl Future<Output = Result<bool, Error>> + Send {
-                (**self).rotate(old, new, record)
+                (**self).rotate(old, new, record, now)
             }
             fn list(
                 &self,
@@ -133,11 +173,12 @@ macro_rules! forward {
                 &self,
                 user_id: &str,
                 keep: Option<&StoreKey>,
+                now: u64,
             ) -> impl Future<Output = Result<usize, Error>> + Send {
-                (**self).delete_user(user_id, keep)
+                (**self).delete_user(user_id, keep, now)
             }
-            fn id_bucket(&self, user_id: &str) -> Option<u8> {
-                (**self).id_bucket(user_id)
+            fn buckets(&self) -> Option<&BucketKey> {
+                (**self).buckets()
             }
         }
     )*};

@@ -17,7 +17,11 @@
 //! let sessions = SessionManager::new(store.clone(), SessionConfig::new());
 //! let now = 1_700_000_000;
 //!
-//! let login = sessions.login("alice", None, SessionMeta::default(), now).await?;
+//! // The ticket before the password check, the session after: a "log out
+//! // everywhere" in between makes the login fail with `stale_login`.
+//! let ticket = sessions.begin_login("alice", now).await?;
+//! // ... check alice's password here ...
+//! let login = sessions.login(ticket, None, SessionMeta::default(), now).await?;
 //! let cookie = login.id.expose();
 //! let active = sessions.authenticate(&cookie, now + 5).await?.expect("live session");
 //! assert_eq!(active.record.user_id, "alice");
@@ -31,8 +35,11 @@
 //!
 //! - Stores are keyed by [`auth_core::session::StoreKey`] (SHA-256 of the
 //!   session ID): a dump of a store holds no usable cookie.
-//! - Creation is insert-if-absent; updates apply only to sessions that still
-//!   exist, so a logout sticks.
+//! - Creation is insert-if-absent and checks the user's generation;
+//!   updates apply only to sessions that still exist and are live, so a
+//!   logout sticks and an expiry is never undone.
+//! - Bounded: at most a configured number of sessions in memory, and at
+//!   most [`auth_core::store::MAX_SESSIONS_PER_USER`] per user in any store.
 //! - A store that cannot answer returns `store_unavailable`; callers fail
 //!   closed.
 //!
@@ -40,7 +47,7 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | `redis` | `RedisStore` and `RedisConfig`: Redis standalone (reconnecting connection manager) or Redis Cluster, key TTLs, atomic Lua scripts |
+//! | `redis` | `RedisStore` and `RedisConfig`: Redis standalone (reconnecting connection manager) or Redis Cluster (keyed buckets), key TTLs on Redis's clock, atomic Lua scripts, a refusal to run on an evicting Redis |
 
 #![forbid(unsafe_code)]
 

@@ -2,50 +2,76 @@
 //! read and swept in the background.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
-use auth_core::session::{SessionRecord, StoreKey};
-use auth_core::store::SessionStore;
+use auth_core::session::{LOGIN_TICKET_TTL, SessionRecord, StoreKey};
+use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
 use auth_core::{Clock, Error};
 
 /// The default bound on stored sessions.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
-/// Sessions in a `HashMap` behind one `RwLock`, with a per-user index.
+/// Sessions in a `HashMap` behind one `RwLock`, with a per-user index and
+/// an expiry index.
 ///
 /// **Memory is bounded**: at most `capacity` sessions are kept (default
-/// [`DEFAULT_CAPACITY`]). When a login finds the store full, expired
-/// sessions are swept first; if it is still full, the login fails with
-/// `store_unavailable` rather than evicting someone's live session. A flood
-/// of logins therefore costs at most `capacity` records (each the size of
-/// its user id, metadata and data, plus about 200 bytes).
-#[derive(Debug)]
+/// [`DEFAULT_CAPACITY`]), and one user at most
+/// [`MAX_SESSIONS_PER_USER`](auth_core::store::MAX_SESSIONS_PER_USER) of
+/// them (the session manager's own limit, 32 by default, is usually
+/// lower), so one account cannot fill the store. When a login finds the
+/// store full, expired sessions are removed first (each costs one step of
+/// the expiry index, whatever the store's size); if it is still full, the
+/// login fails with `store_unavailable` rather than evicting someone's live
+/// session. Records themselves are bounded by `auth-core` (user id, data,
+/// metadata).
+///
+/// `Debug` shows the counts, never a record.
 pub struct MemoryStore {
     inner: RwLock<Inner>,
     capacity: usize,
 }
 
-#[derive(Debug, Default)]
+/// A user's generation, and when it last moved (to forget it once no login
+/// ticket from before can still be used).
+#[derive(Clone, Copy)]
+struct Generation {
+    value: u64,
+    moved_at: u64,
+}
+
+#[derive(Default)]
 struct Inner {
     sessions: HashMap<StoreKey, SessionRecord>,
-    /// Each user's sessions, ordered by creation time.
+    /// Every session by expiry: the sweep takes expired ones off the front.
+    by_expiry: BTreeSet<(u64, StoreKey)>,
+    /// Each user's sessions by expiry.
     users: HashMap<String, BTreeSet<(u64, StoreKey)>>,
+    generations: HashMap<String, Generation>,
+    /// The last generation value handed out, to any user. Values are never
+    /// reused, so a generation forgotten by the sweep and moved again later
+    /// cannot come back to a value an old ticket holds.
+    last_generation: u64,
 }
 
 impl Inner {
     fn insert(&mut self, key: StoreKey, record: SessionRecord) {
+        let entry = (record.expires_at(), key);
+        self.by_expiry.insert(entry);
         self.users
             .entry(record.user_id.clone())
             .or_default()
-            .insert((record.created, key));
+            .insert(entry);
         self.sessions.insert(key, record);
     }
 
     fn remove(&mut self, key: &StoreKey) -> Option<SessionRecord> {
         let record = self.sessions.remove(key)?;
+        let entry = (record.expires_at(), *key);
+        self.by_expiry.remove(&entry);
         if let Some(set) = self.users.get_mut(&record.user_id) {
-            set.remove(&(record.created, *key));
+            set.remove(&entry);
             if set.is_empty() {
                 self.users.remove(&record.user_id);
             }
@@ -53,23 +79,42 @@ impl Inner {
         Some(record)
     }
 
-    fn sweep(&mut self, now: u64) -> usize {
-        let expired: Vec<StoreKey> = self
-            .sessions
-            .iter()
-            .filter(|(_, r)| r.is_expired(now))
-            .map(|(k, _)| *k)
-            .collect();
-        for key in &expired {
-            self.remove(key);
+    /// The record under `key` if it is live at `now`.
+    fn live(&self, key: &StoreKey, now: u64) -> Option<&SessionRecord> {
+        self.sessions.get(key).filter(|r| !r.is_expired(now))
+    }
+
+    /// Removes the sessions expired at `now`, soonest first; the cost is
+    /// one index step per session removed.
+    fn sweep_expired(&mut self, now: u64) -> usize {
+        let mut removed = 0;
+        while let Some(&(expires_at, key)) = self.by_expiry.first() {
+            if now < expires_at {
+                break;
+            }
+            self.remove(&key);
+            removed += 1;
         }
-        expired.len()
+        removed
+    }
+
+    fn generation(&self, user_id: &str) -> u64 {
+        self.generations.get(user_id).map_or(0, |g| g.value)
     }
 }
 
 impl Default for MemoryStore {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("sessions", &self.len())
+            .field("capacity", &self.capacity)
+            .finish()
     }
 }
 
@@ -99,9 +144,18 @@ impl MemoryStore {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Removes every session expired at `now`; returns how many.
+    /// Removes every session expired at `now`, and forgets generations that
+    /// no usable login ticket can predate; returns how many sessions went.
+    ///
+    /// A forgotten generation reads as 0 again. That is safe: a ticket that
+    /// read the generation before it moved is, by then, older than
+    /// [`LOGIN_TICKET_TTL`] and refused for its age.
     pub fn sweep(&self, now: u64) -> usize {
-        self.write().sweep(now)
+        let mut inner = self.write();
+        inner
+            .generations
+            .retain(|_, g| now <= g.moved_at.saturating_add(LOGIN_TICKET_TTL));
+        inner.sweep_expired(now)
     }
 
     /// How many sessions are stored (expired ones not yet swept included).
@@ -119,13 +173,18 @@ impl MemoryStore {
     /// Sweeps expired sessions every `every` on the current tokio runtime,
     /// reading the time from `clock`. The task ends when the store is
     /// dropped; a panic inside one sweep is caught and the next sweep runs.
+    /// A zero interval is refused with [`Error::Misuse`] (the timer would
+    /// panic and the sweeper stop for good).
     pub fn spawn_sweeper<C: Clock + Send + Sync + 'static>(
         self: &Arc<Self>,
         every: Duration,
         clock: C,
-    ) -> tokio::task::JoinHandle<()> {
+    ) -> Result<tokio::task::JoinHandle<()>, Error> {
+        if every.is_zero() {
+            return Err(Error::Misuse("the sweep interval must be positive"));
+        }
         let store: Weak<Self> = Arc::downgrade(self);
-        tokio::spawn(async move {
+        Ok(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
@@ -139,71 +198,74 @@ impl MemoryStore {
                     store.sweep(clock.now())
                 }));
             }
-        })
+        }))
     }
 }
 
 impl SessionStore for MemoryStore {
+    async fn generation(&self, user_id: &str) -> Result<u64, Error> {
+        Ok(self.read().generation(user_id))
+    }
+
     async fn create(
         &self,
         key: &StoreKey,
         record: &SessionRecord,
-        max_per_user: Option<usize>,
-    ) -> Result<bool, Error> {
+        generation: u64,
+        max_per_user: usize,
+    ) -> Result<Created, Error> {
         let now = record.last_seen;
         let mut inner = self.write();
-        if let Some(existing) = inner.sessions.get(key) {
-            if !existing.is_expired(now) {
-                return Ok(false);
+        if inner.generation(&record.user_id) != generation {
+            return Ok(Created::GenerationMoved);
+        }
+        if inner.sessions.contains_key(key) {
+            if inner.live(key, now).is_some() {
+                return Ok(Created::KeyTaken);
             }
             inner.remove(key);
         }
+        let max = max_per_user.clamp(1, MAX_SESSIONS_PER_USER);
+        let evict: Vec<StoreKey> = match inner.users.get(&record.user_id) {
+            Some(set) if set.len() >= max => set
+                .iter()
+                .take(set.len() + 1 - max)
+                .map(|(_, k)| *k)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for k in &evict {
+            inner.remove(k);
+        }
         if inner.sessions.len() >= self.capacity {
-            inner.sweep(now);
+            inner.sweep_expired(now);
             if inner.sessions.len() >= self.capacity {
                 return Err(Error::StoreUnavailable(
                     "the in-memory session store is at capacity".into(),
                 ));
             }
         }
-        if let Some(max) = max_per_user {
-            let oldest: Vec<StoreKey> = match inner.users.get(&record.user_id) {
-                Some(set) if set.len() >= max => set
-                    .iter()
-                    .take(set.len() + 1 - max)
-                    .map(|(_, k)| *k)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for k in &oldest {
-                inner.remove(k);
-            }
-        }
         inner.insert(*key, record.clone());
-        Ok(true)
+        Ok(Created::Stored)
     }
 
     async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
-        Ok(self
-            .read()
-            .sessions
-            .get(key)
-            .filter(|r| !r.is_expired(now))
-            .cloned())
+        Ok(self.read().live(key, now).cloned())
     }
 
-    async fn update(&self, key: &StoreKey, record: &SessionRecord) -> Result<bool, Error> {
+    async fn update(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        now: u64,
+    ) -> Result<bool, Error> {
         let mut inner = self.write();
-        let Some(existing) = inner.sessions.get(key) else {
+        if inner.live(key, now).is_none() {
             return Ok(false);
-        };
-        if existing.user_id != record.user_id || existing.created != record.created {
-            // Not the same session: replace the index entry too.
-            inner.remove(key);
-            inner.insert(*key, record.clone());
-        } else if let Some(slot) = inner.sessions.get_mut(key) {
-            *slot = record.clone();
         }
+        // The index entries carry the expiry, which may have moved.
+        inner.remove(key);
+        inner.insert(*key, record.clone());
         Ok(true)
     }
 
@@ -216,9 +278,10 @@ impl SessionStore for MemoryStore {
         old: &StoreKey,
         new: &StoreKey,
         record: &SessionRecord,
+        now: u64,
     ) -> Result<bool, Error> {
         let mut inner = self.write();
-        if !inner.sessions.contains_key(old) || inner.sessions.contains_key(new) {
+        if inner.live(old, now).is_none() || inner.sessions.contains_key(new) {
             return Ok(false);
         }
         inner.remove(old);
@@ -231,16 +294,30 @@ impl SessionStore for MemoryStore {
         let Some(set) = inner.users.get(user_id) else {
             return Ok(Vec::new());
         };
-        Ok(set
+        let mut out: Vec<(StoreKey, SessionRecord)> = set
             .iter()
-            .filter_map(|(_, k)| inner.sessions.get(k).map(|r| (*k, r)))
-            .filter(|(_, r)| !r.is_expired(now))
-            .map(|(k, r)| (k, r.clone()))
-            .collect())
+            .filter_map(|(_, k)| inner.live(k, now).map(|r| (*k, r.clone())))
+            .collect();
+        out.sort_by(|(ka, ra), (kb, rb)| (ra.created, ka).cmp(&(rb.created, kb)));
+        Ok(out)
     }
 
-    async fn delete_user(&self, user_id: &str, keep: Option<&StoreKey>) -> Result<usize, Error> {
+    async fn delete_user(
+        &self,
+        user_id: &str,
+        keep: Option<&StoreKey>,
+        now: u64,
+    ) -> Result<usize, Error> {
         let mut inner = self.write();
+        inner.last_generation += 1;
+        let value = inner.last_generation;
+        inner.generations.insert(
+            user_id.into(),
+            Generation {
+                value,
+                moved_at: now,
+            },
+        );
         let keys: Vec<StoreKey> = inner
             .users
             .get(user_id)

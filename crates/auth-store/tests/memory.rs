@@ -1,5 +1,6 @@
 //! The shared behaviour suite on `MemoryStore`, plus what only the
-//! in-memory store has: the capacity bound and the background sweeper.
+//! in-memory store has: the capacity bound, the background sweeper and the
+//! generations it forgets.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -8,10 +9,13 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_core::session::{SessionManager, SessionRecord};
-use auth_core::store::SessionStore;
+use auth_core::session::{
+    LOGIN_TICKET_TTL, SessionConfig, SessionManager, SessionMeta, SessionRecord,
+};
+use auth_core::store::{Created, SessionStore};
 use auth_core::{Error, FixedClock};
 use auth_store::MemoryStore;
+use common::login;
 
 store_suite!(async { MemoryStore::new() });
 
@@ -21,22 +25,150 @@ async fn capacity_bounds_memory_and_fails_closed() {
     let store = MemoryStore::with_capacity(3);
     let m = SessionManager::new(&store, common::config());
     for i in 0..3 {
-        m.login(&format!("u{i}"), None, common::meta("ua"), t)
+        login(&m, &format!("u{i}"), None, common::meta("ua"), t)
             .await
             .unwrap();
     }
-    let err = m
-        .login("flood", None, common::meta("ua"), t)
+    let err = login(&m, "flood", None, common::meta("ua"), t)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "store_unavailable");
     assert!(matches!(err, Error::StoreUnavailable(_)));
     assert_eq!(store.len(), 3);
     // Once the old sessions have expired, a login sweeps them and succeeds.
-    m.login("later", None, common::meta("ua"), t + 601)
+    login(&m, "later", None, common::meta("ua"), t + 601)
         .await
         .unwrap();
     assert_eq!(store.len(), 1);
+}
+
+#[tokio::test]
+async fn one_account_cannot_fill_the_store() {
+    let t = common::t0();
+    let store = MemoryStore::with_capacity(100);
+    // An app that asks for a generous limit still stops one account at it.
+    let m = SessionManager::new(&store, common::config().max_per_user(40));
+    for i in 0..500 {
+        login(&m, "mallory", None, common::meta("ua"), t + i)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.len(), 40);
+    for i in 0..60 {
+        login(&m, &format!("user{i}"), None, common::meta("ua"), t)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.len(), 100);
+}
+
+#[tokio::test]
+async fn a_full_store_sweeps_only_what_expired() {
+    let t = common::t0();
+    let store = MemoryStore::with_capacity(4);
+    let short = SessionManager::new(&store, SessionConfig::new().idle_timeout(10));
+    let long = SessionManager::new(&store, common::config());
+    login(&short, "a", None, common::meta("ua"), t)
+        .await
+        .unwrap();
+    login(&short, "b", None, common::meta("ua"), t + 5)
+        .await
+        .unwrap();
+    login(&long, "c", None, common::meta("ua"), t)
+        .await
+        .unwrap();
+    login(&long, "d", None, common::meta("ua"), t)
+        .await
+        .unwrap();
+    // At t + 10 only "a" has expired: one login fits, the next does not.
+    login(&long, "e", None, common::meta("ua"), t + 10)
+        .await
+        .unwrap();
+    assert_eq!(store.len(), 4);
+    assert!(matches!(
+        login(&long, "f", None, common::meta("ua"), t + 10).await,
+        Err(Error::StoreUnavailable(_))
+    ));
+    assert_eq!(store.list("b", t + 10).await.unwrap().len(), 1);
+    assert_eq!(store.list("a", t).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_zero_sweep_interval_is_refused() {
+    let store = Arc::new(MemoryStore::new());
+    assert_eq!(
+        store
+            .spawn_sweeper(Duration::ZERO, FixedClock(0))
+            .unwrap_err(),
+        Error::Misuse("the sweep interval must be positive")
+    );
+}
+
+#[tokio::test]
+async fn forgotten_generations_never_let_a_stale_ticket_through() {
+    let t = common::t0();
+    let store = MemoryStore::new();
+    let m = SessionManager::new(&store, common::config());
+    let before = m.begin_login("quinn", t).await.unwrap();
+    m.destroy_all("quinn", t).await.unwrap();
+    assert_eq!(store.generation("quinn").await.unwrap(), 1);
+    // Kept while a ticket from before could still be used...
+    store.sweep(t + LOGIN_TICKET_TTL);
+    assert_eq!(store.generation("quinn").await.unwrap(), 1);
+    // ...and forgotten after.
+    store.sweep(t + LOGIN_TICKET_TTL + 1);
+    assert_eq!(store.generation("quinn").await.unwrap(), 0);
+    // The ticket from before the change is too old by then.
+    assert_eq!(
+        m.login(before, None, common::meta("ua"), t + LOGIN_TICKET_TTL + 1)
+            .await
+            .unwrap_err(),
+        Error::StaleLogin
+    );
+    // A ticket taken after the first change, and a second change after the
+    // sweep: generation values are never reused, so it stays stale.
+    let store = MemoryStore::new();
+    let m = SessionManager::new(&store, common::config());
+    m.destroy_all("rex", t).await.unwrap();
+    let between = m.begin_login("rex", t + 1).await.unwrap();
+    store.sweep(t + LOGIN_TICKET_TTL + 1);
+    m.destroy_all("rex", t + LOGIN_TICKET_TTL + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        m.login(between, None, common::meta("ua"), t + LOGIN_TICKET_TTL + 1)
+            .await
+            .unwrap_err(),
+        Error::StaleLogin
+    );
+}
+
+#[tokio::test]
+async fn debug_shows_counts_only() {
+    let t = common::t0();
+    let store = MemoryStore::new();
+    let m = SessionManager::new(&store, common::config());
+    let meta = SessionMeta::new(Some("Secret-Agent/2"), Some("198.51.100.7"));
+    let s = login(&m, "sam", None, meta, t).await.unwrap();
+    let active = m
+        .authenticate(&s.id.expose(), t + 1)
+        .await
+        .unwrap()
+        .unwrap();
+    for shown in [
+        format!("{store:?}"),
+        format!("{m:?}"),
+        format!("{active:?}"),
+        format!("{s:?}"),
+    ] {
+        for secret in ["Secret-Agent", "198.51.100.7", s.id.expose().as_str()] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+    assert_eq!(
+        format!("{store:?}"),
+        "MemoryStore { sessions: 1, capacity: 100000 }"
+    );
 }
 
 /// Stores one session for user `u` created at `t`: idle 10 s, absolute 100 s.
@@ -44,8 +176,11 @@ async fn one_session(store: &MemoryStore, t: u64) -> auth_core::session::StoreKe
     let key = auth_core::session::SessionId::generate()
         .unwrap()
         .store_key();
-    let record = SessionRecord::new("u", t, 10, 100, common::meta("ua"));
-    assert!(store.create(&key, &record, None).await.unwrap());
+    let record = SessionRecord::new("u", t, 10, 100, common::meta("ua")).unwrap();
+    assert_eq!(
+        store.create(&key, &record, 0, 32).await.unwrap(),
+        Created::Stored
+    );
     key
 }
 
@@ -55,7 +190,9 @@ async fn sweeper_removes_expired_sessions_until_the_store_is_dropped() {
     let store = Arc::new(MemoryStore::new());
     one_session(&store, t).await;
     // The clock the sweeper reads says the session has expired.
-    let sweeper = store.spawn_sweeper(Duration::from_secs(30), FixedClock(t + 11));
+    let sweeper = store
+        .spawn_sweeper(Duration::from_secs(30), FixedClock(t + 11))
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(31)).await;
     assert_eq!(store.len(), 0);
     drop(store);
@@ -87,7 +224,7 @@ async fn sweeper_survives_a_failing_sweep() {
         reads: std::sync::atomic::AtomicUsize::new(0),
         now: t + 11,
     };
-    let sweeper = store.spawn_sweeper(Duration::from_secs(30), clock);
+    let sweeper = store.spawn_sweeper(Duration::from_secs(30), clock).unwrap();
     // First tick (immediately): the clock panics, nothing is swept.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(store.len(), 1);

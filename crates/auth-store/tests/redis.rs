@@ -25,10 +25,13 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use auth_core::session::{SessionConfig, SessionId, SessionManager, SessionRecord, StoreKey};
-use auth_core::store::SessionStore;
+use auth_core::session::{
+    BucketKey, SessionConfig, SessionId, SessionManager, SessionRecord, StoreKey,
+};
+use auth_core::store::{Created, SessionStore};
 use auth_core::{Clock, Error, SystemClock};
 use auth_store::{RedisConfig, RedisConfigError, RedisStore};
+use common::login;
 
 const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
@@ -203,8 +206,26 @@ fn redis() -> Option<(String, Option<RedisServer>)> {
     }
 }
 
+/// The bucket key every test store shares (a real app reads its secret
+/// from its secret store).
+fn bucket_key() -> BucketKey {
+    BucketKey::new(&[42; 32]).unwrap()
+}
+
+/// A store with buckets, as a Cluster needs (and the key names a Cluster
+/// uses).
 fn store_at(url: &str) -> RedisStore {
-    RedisStore::new(RedisConfig::standalone(url).prefix(&unique("authtest"))).unwrap()
+    RedisStore::new(
+        RedisConfig::standalone(url)
+            .prefix(&unique("authtest"))
+            .buckets(bucket_key()),
+    )
+    .unwrap()
+}
+
+/// A store without buckets: plain key names.
+fn plain_store_at(url: &str) -> RedisStore {
+    RedisStore::new(RedisConfig::standalone(url).prefix(&unique("plain"))).unwrap()
 }
 
 /// A store with the server it talks to, so the server lives as long as
@@ -214,28 +235,37 @@ struct Served {
     _server: Option<RedisServer>,
 }
 
-fn served() -> Option<Served> {
+fn served_with(make: fn(&str) -> RedisStore) -> Option<Served> {
     let (url, server) = redis()?;
     Some(Served {
-        store: store_at(&url),
+        store: make(&url),
         _server: server,
     })
 }
 
 impl SessionStore for Served {
+    async fn generation(&self, user: &str) -> Result<u64, Error> {
+        self.store.generation(user).await
+    }
     async fn create(
         &self,
         key: &StoreKey,
         record: &SessionRecord,
-        max: Option<usize>,
-    ) -> Result<bool, Error> {
-        self.store.create(key, record, max).await
+        generation: u64,
+        max: usize,
+    ) -> Result<Created, Error> {
+        self.store.create(key, record, generation, max).await
     }
     async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
         self.store.load(key, now).await
     }
-    async fn update(&self, key: &StoreKey, record: &SessionRecord) -> Result<bool, Error> {
-        self.store.update(key, record).await
+    async fn update(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        now: u64,
+    ) -> Result<bool, Error> {
+        self.store.update(key, record, now).await
     }
     async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
         self.store.delete(key).await
@@ -245,26 +275,42 @@ impl SessionStore for Served {
         old: &StoreKey,
         new: &StoreKey,
         record: &SessionRecord,
+        now: u64,
     ) -> Result<bool, Error> {
-        self.store.rotate(old, new, record).await
+        self.store.rotate(old, new, record, now).await
     }
     async fn list(&self, user: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
         self.store.list(user, now).await
     }
-    async fn delete_user(&self, user: &str, keep: Option<&StoreKey>) -> Result<usize, Error> {
-        self.store.delete_user(user, keep).await
+    async fn delete_user(
+        &self,
+        user: &str,
+        keep: Option<&StoreKey>,
+        now: u64,
+    ) -> Result<usize, Error> {
+        self.store.delete_user(user, keep, now).await
     }
-    fn id_bucket(&self, user: &str) -> Option<u8> {
-        self.store.id_bucket(user)
+    fn buckets(&self) -> Option<&BucketKey> {
+        self.store.buckets()
     }
 }
 
 // Without a Redis, each suite test prints SKIPPED and returns (or fails
 // under CI) before the suite body runs.
-store_suite!(match served() {
+store_suite!(match served_with(store_at) {
     Some(served) => ::core::future::ready(served),
     None => return,
 });
+
+/// The same suite on a store without buckets (plain key names).
+mod plain {
+    use super::{common, plain_store_at, served_with};
+
+    crate::store_suite!(match served_with(plain_store_at) {
+        Some(served) => ::core::future::ready(served),
+        None => return,
+    });
+}
 
 async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)
@@ -305,8 +351,7 @@ async fn keys_carry_ttls_and_really_expire() {
         SessionConfig::new().idle_timeout(2).absolute_timeout(60),
     );
     let user = unique("ttl");
-    let s = m
-        .login(&user, None, common::meta("ua"), SystemClock.now())
+    let s = login(&m, &user, None, common::meta("ua"), SystemClock.now())
         .await
         .unwrap();
     let session_key = store.session_key(&s.id.store_key());
@@ -340,7 +385,7 @@ async fn keys_carry_ttls_and_really_expire() {
             .touch_interval(10),
     );
     let t = SystemClock.now();
-    let s = m.login(&user, None, common::meta("ua"), t).await.unwrap();
+    let s = login(&m, &user, None, common::meta("ua"), t).await.unwrap();
     let key = store.session_key(&s.id.store_key());
     let before = pttl(&mut conn, &key).await;
     assert!(before > 0 && before <= 100_000, "{before}");
@@ -359,26 +404,39 @@ async fn key_names_share_a_hash_tag_and_never_hold_the_id() {
         return;
     };
     let prefix = unique("shape");
-    let store = RedisStore::new(RedisConfig::standalone(&url).prefix(&prefix)).unwrap();
+    let store = RedisStore::new(
+        RedisConfig::standalone(&url)
+            .prefix(&prefix)
+            .buckets(bucket_key()),
+    )
+    .unwrap();
     let mut conn = raw(&url).await;
     let m = SessionManager::new(&store, common::config());
     let user = format!("{}{{evil}}:u:x", unique("shape"));
-    let s = m
-        .login(&user, None, common::meta("ua"), common::t0())
+    let s = login(&m, &user, None, common::meta("ua"), common::t0())
         .await
         .unwrap();
     let key = s.id.store_key();
     let session_key = store.session_key(&key);
     let user_key = store.user_key(&user);
+    let buckets = bucket_key();
     assert_eq!(
         session_key,
-        format!("{prefix}:{{b:{:02x}}}:s:{}", key.bucket(), key.to_text())
+        format!(
+            "{prefix}:{{b:{:02x}}}:s:{}",
+            buckets.of_key(&key),
+            key.to_text()
+        )
     );
     assert!(user_key.starts_with(&format!("{prefix}:{{b:")));
     assert_eq!(hash_tag(&session_key), hash_tag(&user_key));
     assert_eq!(
+        hash_tag(&session_key),
+        hash_tag(&store.generation_key(&user))
+    );
+    assert_eq!(
         hash_tag(&user_key),
-        format!("{{b:{:02x}}}", auth_core::session::user_bucket(&user))
+        format!("{{b:{:02x}}}", buckets.of_user(&user))
     );
     assert!(
         !user_key.contains("evil"),
@@ -427,14 +485,15 @@ async fn dangling_index_entries_are_skipped_and_removed() {
     let Some((url, _server)) = redis() else {
         return;
     };
-    let store = store_at(&url);
+    // Without buckets: a record moved to another user (below) stays where
+    // its key is.
+    let store = plain_store_at(&url);
     let mut conn = raw(&url).await;
     let m = SessionManager::new(&store, common::config());
     let t = common::t0();
     let user = unique("dangle");
-    let a = m.login(&user, None, common::meta("a"), t).await.unwrap();
-    let b = m
-        .login(&user, None, common::meta("b"), t + 1)
+    let a = login(&m, &user, None, common::meta("a"), t).await.unwrap();
+    let b = login(&m, &user, None, common::meta("b"), t + 1)
         .await
         .unwrap();
     // Redis dropped one session on its own (eviction, say).
@@ -452,24 +511,23 @@ async fn dangling_index_entries_are_skipped_and_removed() {
         .await
         .unwrap();
     assert_eq!(card, 1, "the dangling entry was removed");
-    assert_eq!(store.delete_user(&user, None).await.unwrap(), 1);
+    assert_eq!(store.delete_user(&user, None, t + 2).await.unwrap(), 1);
     assert!(!exists(&mut conn, &store.user_key(&user)).await);
 
     // A record moved to another user by an update leaves the old index.
-    let key = m
-        .login(&user, None, common::meta("c"), t)
+    let key = login(&m, &user, None, common::meta("c"), t)
         .await
         .unwrap()
         .id
         .store_key();
     let other = unique("other");
-    let moved = SessionRecord::new(&other, t, 600, 3600, common::meta("moved"));
-    assert!(store.update(&key, &moved).await.unwrap());
+    let moved = common::record(&other, t, "moved");
+    assert!(store.update(&key, &moved, t + 1).await.unwrap());
     assert!(store.list(&user, t + 1).await.unwrap().is_empty());
     assert_eq!(store.list(&other, t + 1).await.unwrap().len(), 1);
-    assert_eq!(store.delete_user(&user, None).await.unwrap(), 0);
+    assert_eq!(store.delete_user(&user, None, t + 1).await.unwrap(), 0);
     assert!(store.load(&key, t + 1).await.unwrap().is_some());
-    assert_eq!(store.delete_user(&other, None).await.unwrap(), 1);
+    assert_eq!(store.delete_user(&other, None, t + 1).await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -511,12 +569,21 @@ fn configuration_is_checked_without_connecting() {
         RedisStore::new(RedisConfig::cluster(Vec::<String>::new())).unwrap_err(),
         RedisConfigError::NoNodes
     );
+    assert_eq!(
+        RedisStore::new(RedisConfig::cluster(["redis://127.0.0.1:1/"])).unwrap_err(),
+        RedisConfigError::MissingBuckets
+    );
+    assert!(
+        RedisStore::new(RedisConfig::cluster(["redis://127.0.0.1:1/"]).buckets(bucket_key()))
+            .is_ok()
+    );
     // Nothing listens there: construction still succeeds (no I/O), and
     // `Debug` shows no address (URLs can carry passwords).
     let store = RedisStore::open("redis://:hunter2@127.0.0.1:1/").unwrap();
     assert!(!format!("{store:?}").contains("hunter2"));
-    let config = RedisConfig::standalone("redis://:hunter2@127.0.0.1:1/");
+    let config = RedisConfig::standalone("redis://:hunter2@127.0.0.1:1/").buckets(bucket_key());
     assert!(!format!("{config:?}").contains("hunter2"));
+    assert!(!format!("{config:?}").contains("42"), "{config:?}");
 }
 
 /// Asserts the call failed closed, exactly `store_unavailable`, in time.
@@ -574,9 +641,10 @@ async fn fails_closed_while_redis_is_down_and_recovers_by_itself() {
     // The app starts while Redis is down: calls fail closed.
     fails_closed(
         "login before start",
-        m.login(&user, None, common::meta("ua"), t),
+        login(&m, &user, None, common::meta("ua"), t),
     )
     .await;
+    fails_closed("check before start", store.check()).await;
     fails_closed("authenticate before start", m.authenticate(&stranger, t)).await;
 
     let Some(mut server) = RedisServer::start_on(port, &[]) else {
@@ -584,7 +652,7 @@ async fn fails_closed_while_redis_is_down_and_recovers_by_itself() {
         return;
     };
     let s = eventually("login after start", async || {
-        m.login(&user, None, common::meta("ua"), t).await
+        login(&m, &user, None, common::meta("ua"), t).await
     })
     .await;
     let cookie = s.id.expose();
@@ -594,17 +662,17 @@ async fn fails_closed_while_redis_is_down_and_recovers_by_itself() {
     server.stop();
     for _ in 0..2 {
         fails_closed("authenticate", m.authenticate(&cookie, t + 2)).await;
-        fails_closed("login", m.login(&user, None, common::meta("ua"), t + 2)).await;
+        fails_closed("login", login(&m, &user, None, common::meta("ua"), t + 2)).await;
         fails_closed("logout", m.logout(&cookie)).await;
         fails_closed("list", m.list(&user, t + 2)).await;
-        fails_closed("destroy_all", m.destroy_all(&user)).await;
+        fails_closed("destroy_all", m.destroy_all(&user, t + 2)).await;
         fails_closed("rotate", m.rotate(&cookie, t + 2)).await;
     }
 
     // Back on the same port: the same store object recovers.
     assert!(server.restart(), "redis-server restarts on port {port}");
     let again = eventually("login after restart", async || {
-        m.login(&user, None, common::meta("ua"), t + 3).await
+        login(&m, &user, None, common::meta("ua"), t + 3).await
     })
     .await;
     let active = m
@@ -646,8 +714,7 @@ async fn an_authenticate_without_renewal_is_one_get() {
     let store = store_at(&server.url());
     let m = SessionManager::new(&store, common::config());
     let t = common::t0();
-    let cookie = m
-        .login(&unique("one"), None, common::meta("ua"), t)
+    let cookie = login(&m, &unique("one"), None, common::meta("ua"), t)
         .await
         .unwrap()
         .id
@@ -736,10 +803,15 @@ async fn redis_cluster() {
         skip("a local Redis Cluster did not form");
         return;
     };
-    let make =
-        || RedisStore::new(RedisConfig::cluster(cluster.urls()).prefix(&unique("cl"))).unwrap();
-    // The suite, except the two tests that file sessions under keys drawn
-    // outside the user's bucket (which a Cluster store refuses, below).
+    let make = || {
+        RedisStore::new(
+            RedisConfig::cluster(cluster.urls())
+                .prefix(&unique("cl"))
+                .buckets(bucket_key()),
+        )
+        .unwrap()
+    };
+    // The whole suite.
     common::create_load_and_garbage(make()).await;
     common::touch_is_rate_limited(make()).await;
     common::idle_and_absolute_expiry(make()).await;
@@ -748,7 +820,14 @@ async fn redis_cluster() {
     common::list_and_destroy_by_handle(make()).await;
     common::max_sessions_evicts_the_oldest(make()).await;
     common::logout_is_not_undone_by_a_slow_write(make()).await;
+    common::rotate_issues_a_new_id(make()).await;
+    common::create_is_insert_if_absent(make()).await;
+    common::log_out_everywhere_defeats_a_login_in_flight(make()).await;
+    common::writes_never_revive_an_expired_session(make()).await;
+    common::sessions_per_user_are_bounded(make()).await;
+    common::records_are_bounded(make()).await;
     common::concurrent_use_keeps_index_and_sessions_consistent(Arc::new(make())).await;
+    make().check().await.unwrap();
 
     let store = make();
     let m = SessionManager::new(&store, common::config());
@@ -756,8 +835,10 @@ async fn redis_cluster() {
     // Users whose keys land on different masters all work.
     let users: Vec<String> = (0..12).map(|i| unique(&format!("cu{i}"))).collect();
     for user in &users {
-        let s = m.login(user, None, common::meta("a"), t).await.unwrap();
-        m.login(user, None, common::meta("b"), t + 1).await.unwrap();
+        let s = login(&m, user, None, common::meta("a"), t).await.unwrap();
+        login(&m, user, None, common::meta("b"), t + 1)
+            .await
+            .unwrap();
         let a = m
             .authenticate(&s.id.expose(), t + 2)
             .await
@@ -779,32 +860,183 @@ async fn redis_cluster() {
         );
         assert_eq!(m.list(user, t + 4).await.unwrap().len(), 2);
         assert_eq!(
-            m.destroy_all_except(user, &rotated.id.expose())
+            m.destroy_all_except(user, &rotated.id.expose(), t + 4)
                 .await
                 .unwrap(),
             1
         );
-        assert_eq!(m.destroy_all(user).await.unwrap(), 1);
+        assert_eq!(m.destroy_all(user, t + 4).await.unwrap(), 1);
         assert!(m.list(user, t + 5).await.unwrap().is_empty());
     }
-    let slots: std::collections::HashSet<u8> = users
-        .iter()
-        .map(|u| auth_core::session::user_bucket(u))
-        .collect();
+    let buckets = bucket_key();
+    let slots: std::collections::HashSet<u8> = users.iter().map(|u| buckets.of_user(u)).collect();
     assert!(slots.len() > 1);
 
     // A key outside the user's bucket cannot share its slot: refused,
-    // loudly, instead of a half-done write.
+    // loudly (a caller's mistake), instead of a half-done write.
     let user = unique("cx");
-    let bucket = auth_core::session::user_bucket(&user);
     let stray = loop {
         let key = SessionId::generate().unwrap().store_key();
-        if key.bucket() != bucket {
+        if buckets.of_key(&key) != buckets.of_user(&user) {
             break key;
         }
     };
-    let record = SessionRecord::new(&user, t, 600, 3600, common::meta("x"));
-    let err = store.create(&stray, &record, None).await.unwrap_err();
-    assert_eq!(err.code(), "store_unavailable");
+    let record = common::record(&user, t, "x");
+    assert_eq!(
+        store.create(&stray, &record, 0, 32).await.unwrap_err(),
+        Error::Misuse("with buckets, session keys must be drawn in the user's bucket")
+    );
     assert!(store.list(&user, t).await.unwrap().is_empty());
+}
+
+async fn pexpiretime(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> i64 {
+    redis::cmd("PEXPIRETIME")
+        .arg(key)
+        .query_async(conn)
+        .await
+        .unwrap()
+}
+
+/// Index members are scored with their session's expiry, and the index
+/// expires exactly with its latest member, all on Redis's clock: an
+/// application clock ahead or behind cannot make the index vanish before a
+/// session it lists (which would let "log out everywhere" miss it).
+#[tokio::test]
+async fn index_expiry_is_on_one_clock_whatever_the_app_clock_says() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let mut conn = raw(&url).await;
+    let m = SessionManager::new(&store, common::config());
+    let user = unique("skew");
+    let t = common::t0();
+    // Three app servers: one 5 s ahead, one on time, one 5 s behind.
+    let mut sessions = Vec::new();
+    for now in [t + 5, t, t - 5] {
+        sessions.push(
+            login(&m, &user, None, common::meta("ua"), now)
+                .await
+                .unwrap(),
+        );
+    }
+    let index = store.user_key(&user);
+    for s in &sessions {
+        let member = s.id.store_key().to_text();
+        let score: f64 = redis::cmd("ZSCORE")
+            .arg(&index)
+            .arg(&member)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let expiry = i64::try_from(s.record.expires_at() * 1000).unwrap();
+        assert_eq!(score, expiry as f64);
+        let session_key = store.session_key(&s.id.store_key());
+        assert_eq!(pexpiretime(&mut conn, &session_key).await, expiry);
+    }
+    // The index lives exactly as long as its latest member: the one written
+    // by the server whose clock is ahead.
+    let latest = i64::try_from(sessions[0].record.expires_at() * 1000).unwrap();
+    assert_eq!(pexpiretime(&mut conn, &index).await, latest);
+    // Log out everywhere, from the server whose clock is behind: all three.
+    assert_eq!(m.destroy_all(&user, t - 5).await.unwrap(), 3);
+    for s in &sessions {
+        assert!(!exists(&mut conn, &store.session_key(&s.id.store_key())).await);
+    }
+    // The generation is a plain counter that never expires.
+    let generation = store.generation_key(&user);
+    assert_eq!(pttl(&mut conn, &generation).await, -1);
+    assert_eq!(store.generation(&user).await.unwrap(), 1);
+}
+
+/// Expired members leave the index on every write, so the index holds at
+/// most the per-user cap of live sessions and no script walks a graveyard.
+#[tokio::test]
+async fn expired_members_are_pruned_on_every_write() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let mut conn = raw(&url).await;
+    let user = unique("prune");
+    let t = common::t0();
+    // Fifty sessions that expired long ago (an app clock far behind, say).
+    for i in 0..50 {
+        let key = common::key_for(&store, &user);
+        let old = common::record(&user, t - 10_000, &i.to_string());
+        assert_eq!(
+            store.create(&key, &old, 0, 1024).await.unwrap(),
+            Created::Stored
+        );
+    }
+    let index = store.user_key(&user);
+    assert!(
+        !exists(&mut conn, &index).await,
+        "an index of only the dead is removed"
+    );
+    let live = common::key_for(&store, &user);
+    store
+        .create(&live, &common::record(&user, t, "live"), 0, 1024)
+        .await
+        .unwrap();
+    let card: i64 = redis::cmd("ZCARD")
+        .arg(&index)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(card, 1);
+    assert_eq!(store.list(&user, t).await.unwrap().len(), 1);
+}
+
+/// Under an eviction policy Redis may drop an index or a generation while
+/// sessions survive: the store refuses to work on such a Redis unless told
+/// to accept the risk, and works once the policy is fixed.
+#[tokio::test]
+async fn an_evicting_redis_is_refused() {
+    let Some(server) = RedisServer::start_with(&["--maxmemory-policy", "allkeys-lru"]) else {
+        skip(&format!("{REDIS_SERVER} did not start"));
+        return;
+    };
+    let url = server.url();
+    let store = store_at(&url);
+    let refused = |err: Error| match err {
+        Error::StoreUnavailable(why) => {
+            assert!(
+                why.contains("allkeys-lru") && why.contains("noeviction"),
+                "{why}"
+            );
+        }
+        other => panic!("expected store_unavailable, got {other:?}"),
+    };
+    refused(store.check().await.unwrap_err());
+    let m = SessionManager::new(&store, common::config());
+    let t = common::t0();
+    refused(
+        login(&m, "eve", None, common::meta("ua"), t)
+            .await
+            .unwrap_err(),
+    );
+    let stranger = SessionId::generate().unwrap().expose();
+    refused(m.authenticate(&stranger, t).await.unwrap_err());
+    // Told to accept the risk, a store works.
+    let risky = RedisStore::new(
+        RedisConfig::standalone(&url)
+            .prefix(&unique("risky"))
+            .accept_eviction_risk(),
+    )
+    .unwrap();
+    risky.check().await.unwrap();
+    let m2 = SessionManager::new(&risky, common::config());
+    assert!(login(&m2, "eve", None, common::meta("ua"), t).await.is_ok());
+    // Fixed on the server: the refusing store recovers by itself.
+    let mut conn = raw(&url).await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    store.check().await.unwrap();
+    assert!(login(&m, "eve", None, common::meta("ua"), t).await.is_ok());
 }

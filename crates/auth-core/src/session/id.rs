@@ -5,9 +5,16 @@
 //! [`SessionId::parse`] accepts only that exact form, so garbage never reaches
 //! a store. Stores are keyed by [`SessionId::store_key`], the SHA-256 of the
 //! ID, so a dump of the store yields no usable cookie.
+//!
+//! Stores that must keep one user's keys together (a Redis Cluster hash
+//! slot) group them in 256 buckets with a [`BucketKey`]: a keyed function of
+//! the store key on one side and of the user id on the other, so nobody
+//! without the server's secret can tell from a cookie whose it is, or link
+//! two cookies of one user.
 
 use core::fmt;
 
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -36,18 +43,15 @@ impl SessionId {
         Ok(Self(bytes))
     }
 
-    /// A fresh ID whose [`StoreKey`] falls in `bucket` (its first byte), so
-    /// a store can keep all of one user's keys together (one Redis Cluster
-    /// hash slot). Each candidate is a full 256-bit draw from the OS RNG;
+    /// A fresh ID whose [`StoreKey`] falls in `bucket` under `buckets`
+    /// (see [`BucketKey`]), so a store can keep all of one user's keys
+    /// together. Each candidate is a full 256-bit draw from the OS RNG;
     /// candidates outside the bucket are discarded (about 256 draws on
-    /// average). The bucket is public, so an ID chosen this way keeps 248
-    /// bits that nobody can predict.
-    pub fn generate_in_bucket(bucket: Option<u8>) -> Result<Self, Error> {
-        let Some(bucket) = bucket else {
-            return Self::generate();
-        };
+    /// average). Which bucket a key is in is known only to holders of the
+    /// bucket secret, and even to them the ID keeps 248 unpredictable bits.
+    pub fn generate_in_bucket(buckets: &BucketKey, bucket: u8) -> Result<Self, Error> {
         // Candidates come 64 at a time from one RNG call (a syscall costs
-        // more than the hash that tests a candidate). Every candidate is an
+        // more than the hashes that test a candidate). Every candidate is an
         // independent 256-bit draw; the buffer is wiped afterwards.
         let mut batch = Zeroizing::new([0u8; 32 * 64]);
         // (255/256)^16384 is about 1e-28: a miss here means a broken RNG.
@@ -57,7 +61,7 @@ impl SessionId {
                 let mut bytes = [0u8; 32];
                 bytes.copy_from_slice(candidate);
                 let id = Self(bytes);
-                if id.store_key().bucket() == bucket {
+                if buckets.of_key(&id.store_key()) == bucket {
                     return Ok(id);
                 }
             }
@@ -108,12 +112,6 @@ impl StoreKey {
         Some(Self(bytes.as_slice().try_into().ok()?))
     }
 
-    /// The bucket this key falls in (see [`SessionId::generate_in_bucket`]).
-    #[must_use]
-    pub fn bucket(&self) -> u8 {
-        self.0[0]
-    }
-
     /// A short, non-secret handle for this session, safe to show the user
     /// in a "your sessions" list and to accept back for
     /// [`SessionManager::destroy_by_handle`](super::SessionManager::destroy_by_handle).
@@ -127,13 +125,60 @@ impl StoreKey {
     }
 }
 
-/// The bucket a user's sessions go in, for stores that group by user.
-#[must_use]
-pub fn user_bucket(user_id: &str) -> u8 {
-    let mut h = Sha256::new();
-    h.update(b"auth-core user bucket v1\0");
-    h.update(user_id.as_bytes());
-    h.finalize()[0]
+/// The secret behind a store's buckets: HMAC-SHA256 under a server secret,
+/// mapping store keys and user ids to one of 256 buckets.
+///
+/// A store that must keep one user's keys together (one Redis Cluster slot)
+/// asks for IDs whose key falls in the user's bucket. Were the bucket an
+/// unkeyed hash, anyone holding a cookie could compute it and narrow its
+/// owner to 1/256 of all users, and link every cookie of one user; keyed,
+/// the bucket says nothing to anyone without the secret. Every process that
+/// shares a store must use the same secret. Wiped on drop; `Debug` never
+/// shows it.
+#[derive(Clone)]
+pub struct BucketKey(Hmac<Sha256>);
+
+/// The shortest secret [`BucketKey::new`] accepts, in bytes.
+pub const MIN_BUCKET_SECRET_LEN: usize = 32;
+
+impl BucketKey {
+    /// A bucket key from a server secret of at least
+    /// [`MIN_BUCKET_SECRET_LEN`] bytes (shared by every process of the app).
+    pub fn new(secret: &[u8]) -> Result<Self, Error> {
+        if secret.len() < MIN_BUCKET_SECRET_LEN {
+            return Err(Error::InvalidKey(
+                "the bucket secret is shorter than 32 bytes",
+            ));
+        }
+        Hmac::new_from_slice(secret)
+            .map(Self)
+            .map_err(|_| Error::InvalidKey("the bucket secret was refused"))
+    }
+
+    fn bucket(&self, domain: &[u8], data: &[u8]) -> u8 {
+        let mut mac = self.0.clone();
+        mac.update(domain);
+        mac.update(data);
+        mac.finalize().into_bytes()[0]
+    }
+
+    /// The bucket a store key falls in.
+    #[must_use]
+    pub fn of_key(&self, key: &StoreKey) -> u8 {
+        self.bucket(b"auth-core bucket key v1\0", &key.0)
+    }
+
+    /// The bucket a user's sessions go in.
+    #[must_use]
+    pub fn of_user(&self, user_id: &str) -> u8 {
+        self.bucket(b"auth-core bucket user v1\0", user_id.as_bytes())
+    }
+}
+
+impl fmt::Debug for BucketKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BucketKey(..)")
+    }
 }
 
 impl PartialEq for SessionId {
@@ -207,10 +252,11 @@ mod tests {
 
     #[test]
     fn bucketed_ids_land_in_their_bucket() {
+        let buckets = BucketKey::new(&[7; 32]).unwrap();
         for user in ["alice", "bob", ""] {
-            let bucket = user_bucket(user);
-            let id = SessionId::generate_in_bucket(Some(bucket)).unwrap();
-            assert_eq!(id.store_key().bucket(), bucket);
+            let bucket = buckets.of_user(user);
+            let id = SessionId::generate_in_bucket(&buckets, bucket).unwrap();
+            assert_eq!(buckets.of_key(&id.store_key()), bucket);
         }
         let key = SessionId::generate().unwrap().store_key();
         assert_eq!(StoreKey::from_text(&key.to_text()), Some(key));
@@ -220,6 +266,47 @@ mod tests {
             SessionId::generate().unwrap().store_key().handle()
         );
         assert!(StoreKey::from_text("short").is_none());
+    }
+
+    // HMAC-SHA256 computed independently (Python hmac).
+    const PINNED_KEY: u8 = 187;
+    const PINNED_USER: u8 = 35;
+
+    #[test]
+    fn buckets_are_keyed() {
+        let one = BucketKey::new(&[1; 32]).unwrap();
+        let two = BucketKey::new(&[2; 32]).unwrap();
+        assert_eq!(
+            BucketKey::new(&[1; 31]).unwrap_err(),
+            Error::InvalidKey("the bucket secret is shorter than 32 bytes")
+        );
+        assert_eq!(format!("{one:?}"), "BucketKey(..)");
+        // Pinned: a change of the derivation would strand every stored key.
+        let key = StoreKey([0; 32]);
+        assert_eq!(
+            (one.of_key(&key), one.of_user("alice")),
+            (PINNED_KEY, PINNED_USER)
+        );
+        // Another secret gives other buckets: over many users and keys, the
+        // two mappings must disagree almost everywhere (1/256 by chance).
+        let users: alloc::vec::Vec<alloc::string::String> =
+            (0..512).map(|i| format!("user-{i}")).collect();
+        let same_users = users
+            .iter()
+            .filter(|u| one.of_user(u) == two.of_user(u))
+            .count();
+        assert!(same_users < 16, "{same_users}");
+        // And the bucket is not the unkeyed SHA-256 of the key (the old,
+        // public mapping).
+        let keys: alloc::vec::Vec<StoreKey> = (0..512u32)
+            .map(|i| {
+                let mut k = [0u8; 32];
+                k[..4].copy_from_slice(&i.to_le_bytes());
+                StoreKey(k)
+            })
+            .collect();
+        let public = keys.iter().filter(|k| one.of_key(k) == k.0[0]).count();
+        assert!(public < 16, "{public}");
     }
 
     #[test]

@@ -1,15 +1,24 @@
-//! The session lifecycle: login (with fixation protection), authenticate
-//! (with sliding renewal written back at most once per interval), rotate,
-//! logout, "log out everywhere", listing and revoking by handle.
+//! The session lifecycle: login (with fixation protection and a generation
+//! check against "log out everywhere"), authenticate (with sliding renewal
+//! written back at most once per interval), rotate, logout, "log out
+//! everywhere", listing and revoking by handle.
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use serde_json::{Map, Value};
 
 use super::{SessionId, SessionMeta, SessionRecord, StoreKey};
 use crate::error::Error;
-use crate::store::SessionStore;
+use crate::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
+
+/// The default for [`SessionConfig::max_per_user`].
+pub const DEFAULT_MAX_PER_USER: usize = 32;
+
+/// How long a [`LoginTicket`] stays usable, in seconds: the credentials
+/// check it stands for must lead to a session within this time.
+pub const LOGIN_TICKET_TTL: u64 = 600;
 
 /// Timeouts and limits. Both timeouts are enforced by the server, together.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,9 +33,11 @@ pub struct SessionConfig {
     /// (so a busy user does not cost a store write per request). Default 60,
     /// and never more than half the idle timeout.
     pub touch_interval: u64,
-    /// At most this many sessions per user; the oldest are removed first.
-    /// Default: no limit.
-    pub max_per_user: Option<usize>,
+    /// At most this many sessions per user (default
+    /// [`DEFAULT_MAX_PER_USER`], never more than
+    /// [`MAX_SESSIONS_PER_USER`]); at the limit, a login removes the user's
+    /// sessions closest to expiry first (the least recently used, as a rule).
+    pub max_per_user: usize,
 }
 
 impl Default for SessionConfig {
@@ -35,7 +46,7 @@ impl Default for SessionConfig {
             idle_timeout: 30 * 60,
             absolute_timeout: 8 * 60 * 60,
             touch_interval: 60,
-            max_per_user: None,
+            max_per_user: DEFAULT_MAX_PER_USER,
         }
     }
 }
@@ -68,10 +79,11 @@ impl SessionConfig {
         self
     }
 
-    /// Limits the sessions per user (at least 1).
+    /// Limits the sessions per user (at least 1, at most
+    /// [`MAX_SESSIONS_PER_USER`]).
     #[must_use]
     pub fn max_per_user(mut self, max: usize) -> Self {
-        self.max_per_user = Some(max.max(1));
+        self.max_per_user = max.clamp(1, MAX_SESSIONS_PER_USER);
         self
     }
 
@@ -80,6 +92,30 @@ impl SessionConfig {
     #[must_use]
     pub fn effective_touch_interval(&self) -> u64 {
         self.touch_interval.min(self.idle_timeout / 2)
+    }
+}
+
+/// Proof that a login began before the credentials were checked: the user
+/// and the generation of their sessions at that moment.
+///
+/// Get one with [`SessionManager::begin_login`] **before** checking the
+/// password (or other credentials), and pass it to
+/// [`SessionManager::login`] after. If "log out everywhere" runs in between
+/// (a password change, say), the login is refused with
+/// [`Error::StaleLogin`] instead of creating a session the change should
+/// have ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginTicket {
+    user_id: String,
+    generation: u64,
+    issued: u64,
+}
+
+impl LoginTicket {
+    /// The user the login is for.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.user_id
     }
 }
 
@@ -121,10 +157,20 @@ pub struct SessionInfo {
 }
 
 /// The lifecycle rules over a [`SessionStore`].
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the configuration only.
+#[derive(Clone)]
 pub struct SessionManager<S> {
     store: S,
     config: SessionConfig,
+}
+
+impl<S> fmt::Debug for SessionManager<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionManager")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many fresh IDs to try when the store reports a collision. With
@@ -147,37 +193,69 @@ impl<S: SessionStore> SessionManager<S> {
         &self.config
     }
 
-    /// Logs `user_id` in: destroys the session the request came with, if
-    /// any (so an ID planted before login is never adopted), and creates a
-    /// fresh one with insert-if-absent.
+    /// Starts a login for `user_id`: reads the user's session generation.
+    /// Call it **before** checking the credentials; see [`LoginTicket`].
+    pub async fn begin_login(&self, user_id: &str, now: u64) -> Result<LoginTicket, Error> {
+        let generation = self.store.generation(user_id).await?;
+        Ok(LoginTicket {
+            user_id: user_id.into(),
+            generation,
+            issued: now,
+        })
+    }
+
+    /// Completes a login whose credentials were checked after `ticket` was
+    /// taken: destroys the session the request came with, if any (so an ID
+    /// planted before login is never adopted), and creates a fresh one
+    /// with insert-if-absent, provided the user's generation has not moved
+    /// since the ticket ([`Error::StaleLogin`] otherwise, as for a ticket
+    /// older than [`LOGIN_TICKET_TTL`]).
     pub async fn login(
         &self,
-        user_id: &str,
+        ticket: LoginTicket,
         presented: Option<&str>,
         meta: SessionMeta,
         now: u64,
     ) -> Result<NewSession, Error> {
-        if let Some(old) = presented.and_then(SessionId::parse) {
-            self.store.delete(&old.store_key()).await?;
+        if now.saturating_sub(ticket.issued) > LOGIN_TICKET_TTL {
+            return Err(Error::StaleLogin);
         }
         let record = SessionRecord::new(
-            user_id,
+            &ticket.user_id,
             now,
             self.config.idle_timeout,
             self.config.absolute_timeout,
             meta,
-        );
+        )?;
+        if let Some(old) = presented.and_then(SessionId::parse) {
+            self.store.delete(&old.store_key()).await?;
+        }
         for _ in 0..CREATE_ATTEMPTS {
-            let id = SessionId::generate_in_bucket(self.store.id_bucket(user_id))?;
-            if self
+            let id = self.new_id(&ticket.user_id)?;
+            match self
                 .store
-                .create(&id.store_key(), &record, self.config.max_per_user)
+                .create(
+                    &id.store_key(),
+                    &record,
+                    ticket.generation,
+                    self.config.max_per_user,
+                )
                 .await?
             {
-                return Ok(NewSession { id, record });
+                Created::Stored => return Ok(NewSession { id, record }),
+                Created::GenerationMoved => return Err(Error::StaleLogin),
+                Created::KeyTaken => {}
             }
         }
-        Err(Error::Random)
+        Err(Error::IdCollision)
+    }
+
+    /// A fresh ID, in the user's bucket when the store groups by user.
+    fn new_id(&self, user_id: &str) -> Result<SessionId, Error> {
+        match self.store.buckets() {
+            Some(buckets) => SessionId::generate_in_bucket(buckets, buckets.of_user(user_id)),
+            None => SessionId::generate(),
+        }
     }
 
     /// The session a request presents, if it is live. Garbage (anything
@@ -202,7 +280,7 @@ impl<S: SessionStore> SessionManager<S> {
                 .saturating_add(self.config.effective_touch_interval())
         {
             record.touch(now, self.config.idle_timeout);
-            if !self.store.update(&key, &record).await? {
+            if !self.store.update(&key, &record, now).await? {
                 return Ok(None);
             }
         }
@@ -222,10 +300,10 @@ impl<S: SessionStore> SessionManager<S> {
         };
         record.touch(now, self.config.idle_timeout);
         for _ in 0..CREATE_ATTEMPTS {
-            let id = SessionId::generate_in_bucket(self.store.id_bucket(&record.user_id))?;
+            let id = self.new_id(&record.user_id)?;
             if self
                 .store
-                .rotate(&old_key, &id.store_key(), &record)
+                .rotate(&old_key, &id.store_key(), &record, now)
                 .await?
             {
                 return Ok(Some(NewSession { id, record }));
@@ -236,12 +314,14 @@ impl<S: SessionStore> SessionManager<S> {
                 return Ok(None);
             }
         }
-        Err(Error::Random)
+        Err(Error::IdCollision)
     }
 
     /// Replaces the session's application data (last write wins). Applies
     /// only to a session that still exists: a slow request finishing after
-    /// logout does not bring it back. Returns whether it applied.
+    /// logout does not bring it back. Returns whether it applied. Data over
+    /// [`MAX_DATA_LEN`](super::MAX_DATA_LEN) is refused with
+    /// [`Error::RecordTooLarge`] and nothing is written.
     pub async fn set_data(
         &self,
         presented: &str,
@@ -255,8 +335,8 @@ impl<S: SessionStore> SessionManager<S> {
         let Some(mut record) = self.live(&key, now).await? else {
             return Ok(false);
         };
-        record.data = data;
-        self.store.update(&key, &record).await
+        record.set_data(data)?;
+        self.store.update(&key, &record, now).await
     }
 
     /// Logs the presented session out. Returns whether it existed.
@@ -267,16 +347,23 @@ impl<S: SessionStore> SessionManager<S> {
         }
     }
 
-    /// Logs the user out everywhere. Returns how many sessions ended.
-    pub async fn destroy_all(&self, user_id: &str) -> Result<usize, Error> {
-        self.store.delete_user(user_id, None).await
+    /// Logs the user out everywhere, and refuses every login whose
+    /// [`LoginTicket`] was taken before. Returns how many sessions ended.
+    pub async fn destroy_all(&self, user_id: &str, now: u64) -> Result<usize, Error> {
+        self.store.delete_user(user_id, None, now).await
     }
 
     /// Logs the user out everywhere but the presented session (after a
-    /// password change, say).
-    pub async fn destroy_all_except(&self, user_id: &str, presented: &str) -> Result<usize, Error> {
+    /// password change, say), and refuses every login whose
+    /// [`LoginTicket`] was taken before.
+    pub async fn destroy_all_except(
+        &self,
+        user_id: &str,
+        presented: &str,
+        now: u64,
+    ) -> Result<usize, Error> {
         let keep = SessionId::parse(presented).map(|id| id.store_key());
-        self.store.delete_user(user_id, keep.as_ref()).await
+        self.store.delete_user(user_id, keep.as_ref(), now).await
     }
 
     /// The user's live sessions, oldest first.

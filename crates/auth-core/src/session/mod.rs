@@ -7,11 +7,18 @@
 //!
 //! What a store holds never includes a usable session ID: it is keyed by
 //! [`StoreKey`], the SHA-256 of the ID.
+//!
+//! A login is two steps around the credentials check:
+//! [`SessionManager::begin_login`] before it, [`SessionManager::login`]
+//! after, so that "log out everywhere" in between wins.
 
 mod id;
 mod lifecycle;
 mod record;
 
-pub use id::{SESSION_ID_LEN, SessionId, StoreKey, user_bucket};
-pub use lifecycle::{ActiveSession, NewSession, SessionConfig, SessionInfo, SessionManager};
-pub use record::{MAX_META_LEN, SessionMeta, SessionRecord};
+pub use id::{BucketKey, MIN_BUCKET_SECRET_LEN, SESSION_ID_LEN, SessionId, StoreKey};
+pub use lifecycle::{
+    ActiveSession, DEFAULT_MAX_PER_USER, LOGIN_TICKET_TTL, LoginTicket, NewSession, SessionConfig,
+    SessionInfo, SessionManager,
+};
+pub use record::{MAX_DATA_LEN, MAX_META_LEN, MAX_USER_ID_LEN, SessionMeta, SessionRecord};

@@ -1,7 +1,12 @@
 //! The session record and its compact, versioned serialization.
+//!
+//! A record is bounded when it is built, not by the goodwill of callers: the
+//! user id, the login metadata and the application data each have a limit,
+//! enforced by the only functions that set them.
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -11,16 +16,22 @@ use crate::error::Error;
 /// The longest user agent or address kept in a record, in bytes; longer
 /// values are cut at a character boundary (they are for display only).
 pub const MAX_META_LEN: usize = 256;
+/// The longest user id a record accepts, in bytes.
+pub const MAX_USER_ID_LEN: usize = 256;
+/// The largest application data a record accepts, in bytes of its JSON form.
+pub const MAX_DATA_LEN: usize = 4096;
 
 /// Request metadata the adapter supplies at login, for "your sessions" lists.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Built only by [`SessionMeta::new`], which bounds both values. `Debug`
+/// says only which values are present: an address and a user agent are
+/// personal data and stay out of logs.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionMeta {
-    /// The client's `User-Agent`.
     #[serde(rename = "ua", default, skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
-    /// The client's address as the adapter sees it.
+    user_agent: Option<String>,
     #[serde(rename = "ip", default, skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
+    ip: Option<String>,
 }
 
 impl SessionMeta {
@@ -31,6 +42,27 @@ impl SessionMeta {
             user_agent: user_agent.map(truncate),
             ip: ip.map(truncate),
         }
+    }
+
+    /// The client's `User-Agent` at login.
+    #[must_use]
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    /// The client's address at login, as the adapter saw it.
+    #[must_use]
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
+    }
+}
+
+impl fmt::Debug for SessionMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionMeta")
+            .field("user_agent", &self.user_agent.as_ref().map(|_| ".."))
+            .field("ip", &self.ip.as_ref().map(|_| ".."))
+            .finish()
     }
 }
 
@@ -43,7 +75,10 @@ fn truncate(s: &str) -> String {
 }
 
 /// One session as a store keeps it. Times are seconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows the user and the times; the data and metadata only as
+/// counts and presence.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// Format version; [`SessionRecord::decode`] refuses others.
     #[serde(rename = "v")]
@@ -66,23 +101,54 @@ pub struct SessionRecord {
     /// When the user last authenticated (for step-up checks).
     #[serde(rename = "t")]
     pub auth_time: u64,
-    /// Application data.
+    /// Application data (at most [`MAX_DATA_LEN`] bytes as JSON).
     #[serde(rename = "d", default, skip_serializing_if = "Map::is_empty")]
-    pub data: Map<String, Value>,
+    data: Map<String, Value>,
     /// Request metadata from login.
     #[serde(rename = "m", default)]
     pub meta: SessionMeta,
+}
+
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("user_id", &self.user_id)
+            .field("created", &self.created)
+            .field("last_seen", &self.last_seen)
+            .field("idle_deadline", &self.idle_deadline)
+            .field("absolute_deadline", &self.absolute_deadline)
+            .field("auth_time", &self.auth_time)
+            .field("data_members", &self.data.len())
+            .field("meta", &self.meta)
+            .finish()
+    }
 }
 
 /// The record format written by this version.
 const VERSION: u8 = 1;
 
 impl SessionRecord {
-    /// A fresh record for `user_id` created at `now`.
-    #[must_use]
-    pub fn new(user_id: &str, now: u64, idle: u64, absolute: u64, meta: SessionMeta) -> Self {
+    /// A fresh record for `user_id` created at `now`. The user id must be
+    /// non-empty (a programming error: [`Error::Misuse`]) and at most
+    /// [`MAX_USER_ID_LEN`] bytes ([`Error::RecordTooLarge`]).
+    pub fn new(
+        user_id: &str,
+        now: u64,
+        idle: u64,
+        absolute: u64,
+        meta: SessionMeta,
+    ) -> Result<Self, Error> {
+        if user_id.is_empty() {
+            return Err(Error::Misuse("a session needs a non-empty user id"));
+        }
+        if user_id.len() > MAX_USER_ID_LEN {
+            return Err(Error::RecordTooLarge {
+                limit: MAX_USER_ID_LEN,
+                actual: user_id.len(),
+            });
+        }
         let absolute_deadline = now.saturating_add(absolute);
-        Self {
+        Ok(Self {
             version: VERSION,
             user_id: user_id.into(),
             created: now,
@@ -92,7 +158,30 @@ impl SessionRecord {
             auth_time: now,
             data: Map::new(),
             meta,
+        })
+    }
+
+    /// The application data.
+    #[must_use]
+    pub fn data(&self) -> &Map<String, Value> {
+        &self.data
+    }
+
+    /// Replaces the application data. Refused with
+    /// [`Error::RecordTooLarge`] (and the record unchanged) when its JSON
+    /// form is over [`MAX_DATA_LEN`] bytes.
+    pub fn set_data(&mut self, data: Map<String, Value>) -> Result<(), Error> {
+        let actual = serde_json::to_vec(&data)
+            .map_err(|_| Error::StoreCorrupt("session data cannot be encoded"))?
+            .len();
+        if actual > MAX_DATA_LEN {
+            return Err(Error::RecordTooLarge {
+                limit: MAX_DATA_LEN,
+                actual,
+            });
         }
+        self.data = data;
+        Ok(())
     }
 
     /// The nearer of the two deadlines: when a store may forget the record.
@@ -134,11 +223,16 @@ impl SessionRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::string::ToString;
+
+    fn record(user: &str) -> SessionRecord {
+        SessionRecord::new(user, 1000, 60, 100, SessionMeta::default()).unwrap()
+    }
 
     #[test]
     fn deadlines_and_touch() {
-        let mut r = SessionRecord::new("u", 1000, 60, 100, SessionMeta::default());
+        let mut r = record("u");
         assert_eq!(
             (r.idle_deadline, r.absolute_deadline, r.expires_at()),
             (1060, 1100, 1060)
@@ -148,14 +242,17 @@ mod tests {
         r.touch(1050, 60);
         assert_eq!(r.idle_deadline, 1100, "capped by the absolute deadline");
         assert_eq!(r.last_seen, 1050);
-        let short = SessionRecord::new("u", 0, 500, 100, SessionMeta::default());
+        let short = SessionRecord::new("u", 0, 500, 100, SessionMeta::default()).unwrap();
         assert_eq!(short.expires_at(), 100);
     }
 
     #[test]
     fn encoding_is_compact_versioned_and_strict() {
-        let mut r = SessionRecord::new("alice", 1, 2, 3, SessionMeta::new(Some("curl"), None));
-        r.data.insert("k".into(), Value::from(1));
+        let mut r =
+            SessionRecord::new("alice", 1, 2, 3, SessionMeta::new(Some("curl"), None)).unwrap();
+        let mut data = Map::new();
+        data.insert("k".into(), Value::from(1));
+        r.set_data(data).unwrap();
         let bytes = r.encode().unwrap();
         let text = core::str::from_utf8(&bytes).unwrap();
         assert!(text.starts_with(r#"{"v":1,"u":"alice""#), "{text}");
@@ -172,12 +269,84 @@ mod tests {
     }
 
     #[test]
-    fn metadata_is_bounded() {
-        let long = "é".repeat(300);
+    fn metadata_is_bounded_at_a_character_boundary() {
+        // 3-byte characters: 256 is not a multiple of 3, so the cut must back
+        // off to 255.
+        let long = "€".repeat(100);
         let meta = SessionMeta::new(Some(&long), Some("10.0.0.1"));
-        let ua = meta.user_agent.unwrap();
-        assert!(ua.len() <= MAX_META_LEN && ua.len() >= MAX_META_LEN - 1);
-        assert_eq!(meta.ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(meta.user_agent(), Some("€".repeat(85).as_str()));
+        assert_eq!(meta.ip(), Some("10.0.0.1"));
+        // ASCII is cut at exactly the limit.
+        let ascii = "a".repeat(MAX_META_LEN + 10);
+        let meta = SessionMeta::new(None, Some(&ascii));
+        assert_eq!(meta.ip().map(str::len), Some(MAX_META_LEN));
+        assert_eq!(meta.user_agent(), None);
         assert_eq!(truncate("abc"), "abc".to_string());
+    }
+
+    #[test]
+    fn user_id_is_bounded() {
+        assert_eq!(
+            SessionRecord::new("", 0, 1, 1, SessionMeta::default()),
+            Err(Error::Misuse("a session needs a non-empty user id"))
+        );
+        let at_limit = "u".repeat(MAX_USER_ID_LEN);
+        assert!(SessionRecord::new(&at_limit, 0, 1, 1, SessionMeta::default()).is_ok());
+        let over = "u".repeat(MAX_USER_ID_LEN + 1);
+        assert_eq!(
+            SessionRecord::new(&over, 0, 1, 1, SessionMeta::default()),
+            Err(Error::RecordTooLarge {
+                limit: MAX_USER_ID_LEN,
+                actual: MAX_USER_ID_LEN + 1
+            })
+        );
+    }
+
+    #[test]
+    fn data_is_bounded_and_a_refusal_changes_nothing() {
+        let mut r = record("u");
+        let mut first = Map::new();
+        first.insert("a".into(), Value::from(1));
+        r.set_data(first.clone()).unwrap();
+        // {"k":"xxx..."} is 8 bytes of framing plus the string.
+        let fits = |n: usize| {
+            let mut m = Map::new();
+            m.insert("k".into(), Value::from("x".repeat(n)));
+            m
+        };
+        r.set_data(fits(MAX_DATA_LEN - 8)).unwrap();
+        assert_eq!(serde_json::to_vec(r.data()).unwrap().len(), MAX_DATA_LEN);
+        r.set_data(first.clone()).unwrap();
+        assert_eq!(
+            r.set_data(fits(MAX_DATA_LEN - 7)),
+            Err(Error::RecordTooLarge {
+                limit: MAX_DATA_LEN,
+                actual: MAX_DATA_LEN + 1
+            })
+        );
+        assert_eq!(r.data(), &first);
+    }
+
+    #[test]
+    fn debug_shows_no_data_address_or_user_agent() {
+        let mut r = SessionRecord::new(
+            "alice",
+            1,
+            2,
+            3,
+            SessionMeta::new(Some("Secret-Agent/1.0"), Some("203.0.113.9")),
+        )
+        .unwrap();
+        let mut data = Map::new();
+        data.insert("cart".into(), Value::from("hidden-value"));
+        r.set_data(data).unwrap();
+        let shown = format!("{r:?}");
+        for secret in ["Secret-Agent", "203.0.113.9", "hidden-value", "cart"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("alice") && shown.contains("data_members: 1"),
+            "{shown}"
+        );
     }
 }

@@ -17,9 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_core::session::{
-    SessionConfig, SessionId, SessionManager, SessionMeta, SessionRecord, StoreKey,
+    BucketKey, LOGIN_TICKET_TTL, MAX_DATA_LEN, NewSession, SessionConfig, SessionId,
+    SessionManager, SessionMeta, SessionRecord, StoreKey,
 };
-use auth_core::store::SessionStore;
+use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
 use auth_core::{Clock, Error, SystemClock};
 
 /// The suite's notion of "now" at the start of a test.
@@ -36,6 +37,35 @@ pub fn config() -> SessionConfig {
 
 pub fn meta(ua: &str) -> SessionMeta {
     SessionMeta::new(Some(ua), Some("127.0.0.1"))
+}
+
+/// A login as an app does it: the ticket first, then (credentials checked)
+/// the session.
+pub async fn login<S: SessionStore>(
+    m: &SessionManager<S>,
+    user: &str,
+    presented: Option<&str>,
+    meta: SessionMeta,
+    now: u64,
+) -> Result<NewSession, Error> {
+    let ticket = m.begin_login(user, now).await?;
+    m.login(ticket, presented, meta, now).await
+}
+
+/// A record for `user` at `t`, for store-level tests.
+pub fn record(user: &str, t: u64, ua: &str) -> SessionRecord {
+    SessionRecord::new(user, t, 600, 3600, meta(ua)).unwrap()
+}
+
+/// A fresh key that the store will accept for `user` (in the user's
+/// bucket when the store has buckets).
+pub fn key_for<S: SessionStore>(store: &S, user: &str) -> StoreKey {
+    match store.buckets() {
+        Some(b) => SessionId::generate_in_bucket(b, b.of_user(user)),
+        None => SessionId::generate(),
+    }
+    .unwrap()
+    .store_key()
 }
 
 /// Counts the calls that reach the store.
@@ -59,23 +89,33 @@ impl<S> Counting<S> {
 }
 
 impl<S: SessionStore> SessionStore for Counting<S> {
+    async fn generation(&self, user: &str) -> Result<u64, Error> {
+        self.hit();
+        self.inner.generation(user).await
+    }
     async fn create(
         &self,
         key: &StoreKey,
         record: &SessionRecord,
-        max: Option<usize>,
-    ) -> Result<bool, Error> {
+        generation: u64,
+        max: usize,
+    ) -> Result<Created, Error> {
         self.hit();
-        self.inner.create(key, record, max).await
+        self.inner.create(key, record, generation, max).await
     }
     async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
         self.hit();
         self.inner.load(key, now).await
     }
-    async fn update(&self, key: &StoreKey, record: &SessionRecord) -> Result<bool, Error> {
+    async fn update(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        now: u64,
+    ) -> Result<bool, Error> {
         self.hit();
         self.updates.fetch_add(1, Ordering::SeqCst);
-        self.inner.update(key, record).await
+        self.inner.update(key, record, now).await
     }
     async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
         self.hit();
@@ -86,20 +126,26 @@ impl<S: SessionStore> SessionStore for Counting<S> {
         old: &StoreKey,
         new: &StoreKey,
         record: &SessionRecord,
+        now: u64,
     ) -> Result<bool, Error> {
         self.hit();
-        self.inner.rotate(old, new, record).await
+        self.inner.rotate(old, new, record, now).await
     }
     async fn list(&self, user: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
         self.hit();
         self.inner.list(user, now).await
     }
-    async fn delete_user(&self, user: &str, keep: Option<&StoreKey>) -> Result<usize, Error> {
+    async fn delete_user(
+        &self,
+        user: &str,
+        keep: Option<&StoreKey>,
+        now: u64,
+    ) -> Result<usize, Error> {
         self.hit();
-        self.inner.delete_user(user, keep).await
+        self.inner.delete_user(user, keep, now).await
     }
-    fn id_bucket(&self, user: &str) -> Option<u8> {
-        self.inner.id_bucket(user)
+    fn buckets(&self) -> Option<&BucketKey> {
+        self.inner.buckets()
     }
 }
 
@@ -118,7 +164,7 @@ pub async fn create_load_and_garbage<S: SessionStore>(store: S) {
     let store = Counting::new(store);
     let m = SessionManager::new(&store, config());
     let alice = user("alice");
-    let s = m.login(&alice, None, meta("ua-1"), t).await.unwrap();
+    let s = login(&m, &alice, None, meta("ua-1"), t).await.unwrap();
     let cookie = s.id.expose();
     let active = m.authenticate(&cookie, t + 1).await.unwrap().unwrap();
     assert_eq!(active.record.user_id, alice);
@@ -157,7 +203,7 @@ pub async fn touch_is_rate_limited<S: SessionStore>(store: S) {
     let t = t0();
     let store = Counting::new(store);
     let m = SessionManager::new(&store, config());
-    let s = m.login(&user("bob"), None, meta("ua"), t).await.unwrap();
+    let s = login(&m, &user("bob"), None, meta("ua"), t).await.unwrap();
     let cookie = s.id.expose();
     for dt in [1, 10, 59] {
         let a = m.authenticate(&cookie, t + dt).await.unwrap().unwrap();
@@ -177,8 +223,7 @@ pub async fn idle_and_absolute_expiry<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config());
     // Idle: unused for the idle timeout.
-    let idle = m
-        .login(&user("idle"), None, meta("ua"), t)
+    let idle = login(&m, &user("idle"), None, meta("ua"), t)
         .await
         .unwrap()
         .id
@@ -194,8 +239,7 @@ pub async fn idle_and_absolute_expiry<S: SessionStore>(store: S) {
     );
 
     // Absolute: used every 5 minutes, still ends after an hour.
-    let busy = m
-        .login(&user("busy"), None, meta("ua"), t)
+    let busy = login(&m, &user("busy"), None, meta("ua"), t)
         .await
         .unwrap()
         .id
@@ -211,7 +255,9 @@ pub async fn idle_and_absolute_expiry<S: SessionStore>(store: S) {
     }
     assert!(m.authenticate(&busy, t + 3600).await.unwrap().is_none());
     // The store itself refuses expired records on read.
-    let direct = m.login(&user("direct"), None, meta("ua"), t).await.unwrap();
+    let direct = login(&m, &user("direct"), None, meta("ua"), t)
+        .await
+        .unwrap();
     assert!(
         store
             .load(&direct.id.store_key(), t + 600)
@@ -225,8 +271,7 @@ pub async fn rotate_issues_a_new_id<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config());
     let carol = user("carol");
-    let old = m
-        .login(&carol, None, meta("ua"), t)
+    let old = login(&m, &carol, None, meta("ua"), t)
         .await
         .unwrap()
         .id
@@ -242,17 +287,17 @@ pub async fn rotate_issues_a_new_id<S: SessionStore>(store: S) {
     // Rotating a dead session does nothing.
     assert!(m.rotate(&old, t + 7).await.unwrap().is_none());
     // Store level: rotate needs the old key present and the new one absent.
-    let other = m.login(&carol, None, meta("ua"), t).await.unwrap();
+    let other = login(&m, &carol, None, meta("ua"), t).await.unwrap();
     let rec = store.load(&other.id.store_key(), t).await.unwrap().unwrap();
     assert!(
         !store
-            .rotate(&other.id.store_key(), &new.id.store_key(), &rec)
+            .rotate(&other.id.store_key(), &new.id.store_key(), &rec, t)
             .await
             .unwrap()
     );
-    let ghost = SessionId::generate().unwrap().store_key();
-    let fresh = SessionId::generate().unwrap().store_key();
-    assert!(!store.rotate(&ghost, &fresh, &rec).await.unwrap());
+    let ghost = key_for(&store, &carol);
+    let fresh = key_for(&store, &carol);
+    assert!(!store.rotate(&ghost, &fresh, &rec, t).await.unwrap());
     assert!(store.load(&fresh, t).await.unwrap().is_none());
 }
 
@@ -261,14 +306,12 @@ pub async fn login_prevents_fixation<S: SessionStore>(store: S) {
     let m = SessionManager::new(&store, config());
     let victim = user("victim");
     // An attacker's own valid session, planted in the victim's browser.
-    let planted = m
-        .login(&user("attacker"), None, meta("evil"), t)
+    let planted = login(&m, &user("attacker"), None, meta("evil"), t)
         .await
         .unwrap()
         .id
         .expose();
-    let s = m
-        .login(&victim, Some(&planted), meta("ua"), t + 1)
+    let s = login(&m, &victim, Some(&planted), meta("ua"), t + 1)
         .await
         .unwrap();
     assert_ne!(*s.id.expose(), *planted);
@@ -278,8 +321,7 @@ pub async fn login_prevents_fixation<S: SessionStore>(store: S) {
     );
     // An ID the server never issued is never adopted.
     let invented = SessionId::generate().unwrap().expose();
-    let s2 = m
-        .login(&victim, Some(&invented), meta("ua"), t + 1)
+    let s2 = login(&m, &victim, Some(&invented), meta("ua"), t + 1)
         .await
         .unwrap();
     assert_ne!(*s2.id.expose(), *invented);
@@ -294,15 +336,14 @@ pub async fn logout_and_destroy_all<S: SessionStore>(store: S) {
     let mut cookies = Vec::new();
     for i in 0..3 {
         cookies.push(
-            m.login(&dave, None, meta(&format!("ua-{i}")), t + i)
+            login(&m, &dave, None, meta(&format!("ua-{i}")), t + i)
                 .await
                 .unwrap()
                 .id
                 .expose(),
         );
     }
-    let erins = m
-        .login(&erin, None, meta("ua"), t)
+    let erins = login(&m, &erin, None, meta("ua"), t)
         .await
         .unwrap()
         .id
@@ -313,39 +354,40 @@ pub async fn logout_and_destroy_all<S: SessionStore>(store: S) {
 
     // Everywhere but here.
     cookies.push(
-        m.login(&dave, None, meta("ua-3"), t + 3)
+        login(&m, &dave, None, meta("ua-3"), t + 3)
             .await
             .unwrap()
             .id
             .expose(),
     );
-    assert_eq!(m.destroy_all_except(&dave, &cookies[3]).await.unwrap(), 2);
+    assert_eq!(
+        m.destroy_all_except(&dave, &cookies[3], t + 5)
+            .await
+            .unwrap(),
+        2
+    );
     assert!(m.authenticate(&cookies[1], t + 5).await.unwrap().is_none());
     assert!(m.authenticate(&cookies[2], t + 5).await.unwrap().is_none());
     assert!(m.authenticate(&cookies[3], t + 5).await.unwrap().is_some());
     // Everywhere.
-    assert_eq!(m.destroy_all(&dave).await.unwrap(), 1);
+    assert_eq!(m.destroy_all(&dave, t + 5).await.unwrap(), 1);
     assert!(m.authenticate(&cookies[3], t + 5).await.unwrap().is_none());
     assert!(m.list(&dave, t + 5).await.unwrap().is_empty());
     // Other users are untouched.
     assert!(m.authenticate(&erins, t + 5).await.unwrap().is_some());
-    assert_eq!(m.destroy_all(&dave).await.unwrap(), 0);
+    assert_eq!(m.destroy_all(&dave, t + 5).await.unwrap(), 0);
 }
 
 pub async fn list_and_destroy_by_handle<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config().max_per_user(10));
     let frank = user("frank");
-    let a = m.login(&frank, None, meta("laptop"), t).await.unwrap();
-    let b = m.login(&frank, None, meta("phone"), t + 1).await.unwrap();
+    let a = login(&m, &frank, None, meta("laptop"), t).await.unwrap();
+    let b = login(&m, &frank, None, meta("phone"), t + 1).await.unwrap();
     let list = m.list(&frank, t + 2).await.unwrap();
     assert_eq!(list.len(), 2);
-    assert_eq!(
-        list[0].meta.user_agent.as_deref(),
-        Some("laptop"),
-        "oldest first"
-    );
-    assert_eq!(list[1].meta.user_agent.as_deref(), Some("phone"));
+    assert_eq!(list[0].meta.user_agent(), Some("laptop"), "oldest first");
+    assert_eq!(list[1].meta.user_agent(), Some("phone"));
     assert_eq!(list[0].created, t);
     assert_eq!(list[0].handle, a.id.store_key().handle());
     // Handles reveal neither the ID nor the store key.
@@ -389,20 +431,17 @@ pub async fn max_sessions_evicts_the_oldest<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config().max_per_user(2));
     let heidi = user("heidi");
-    let first = m
-        .login(&heidi, None, meta("1"), t)
+    let first = login(&m, &heidi, None, meta("1"), t)
         .await
         .unwrap()
         .id
         .expose();
-    let second = m
-        .login(&heidi, None, meta("2"), t + 1)
+    let second = login(&m, &heidi, None, meta("2"), t + 1)
         .await
         .unwrap()
         .id
         .expose();
-    let third = m
-        .login(&heidi, None, meta("3"), t + 2)
+    let third = login(&m, &heidi, None, meta("3"), t + 2)
         .await
         .unwrap()
         .id
@@ -416,7 +455,7 @@ pub async fn max_sessions_evicts_the_oldest<S: SessionStore>(store: S) {
     let list = m.list(&heidi, t + 3).await.unwrap();
     assert_eq!(
         list.iter()
-            .map(|i| i.meta.user_agent.clone().unwrap())
+            .map(|i| i.meta.user_agent().unwrap().to_owned())
             .collect::<Vec<_>>(),
         ["2", "3"]
     );
@@ -426,7 +465,7 @@ pub async fn logout_is_not_undone_by_a_slow_write<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config());
     let ivan = user("ivan");
-    let s = m.login(&ivan, None, meta("ua"), t).await.unwrap();
+    let s = login(&m, &ivan, None, meta("ua"), t).await.unwrap();
     let cookie = s.id.expose();
     // A slow request loaded the session...
     let slow = m.authenticate(&cookie, t + 1).await.unwrap().unwrap();
@@ -435,7 +474,7 @@ pub async fn logout_is_not_undone_by_a_slow_write<S: SessionStore>(store: S) {
     // ...and the slow request now writes back.
     let mut record = slow.record.clone();
     record.touch(t + 120, 600);
-    assert!(!store.update(&slow.key, &record).await.unwrap());
+    assert!(!store.update(&slow.key, &record, t + 120).await.unwrap());
     let mut data = serde_json::Map::new();
     data.insert("cart".into(), serde_json::json!([1, 2]));
     assert!(!m.set_data(&cookie, data.clone(), t + 2).await.unwrap());
@@ -444,8 +483,7 @@ pub async fn logout_is_not_undone_by_a_slow_write<S: SessionStore>(store: S) {
     assert!(m.list(&ivan, t + 3).await.unwrap().is_empty());
 
     // While the session lives, data writes apply (last write wins).
-    let live = m
-        .login(&ivan, None, meta("ua"), t)
+    let live = login(&m, &ivan, None, meta("ua"), t)
         .await
         .unwrap()
         .id
@@ -454,18 +492,22 @@ pub async fn logout_is_not_undone_by_a_slow_write<S: SessionStore>(store: S) {
     data.insert("cart".into(), serde_json::json!([3]));
     assert!(m.set_data(&live, data.clone(), t + 2).await.unwrap());
     let a = m.authenticate(&live, t + 3).await.unwrap().unwrap();
-    assert_eq!(a.record.data, data);
+    assert_eq!(a.record.data(), &data);
 }
 
 pub async fn create_is_insert_if_absent<S: SessionStore>(store: S) {
     let t = t0();
     let judy = user("judy");
-    let key = SessionId::generate().unwrap().store_key();
-    let first = SessionRecord::new(&judy, t, 600, 3600, meta("first"));
-    let second = SessionRecord::new(&judy, t + 1, 600, 3600, meta("second"));
-    assert!(store.create(&key, &first, None).await.unwrap());
-    assert!(
-        !store.create(&key, &second, None).await.unwrap(),
+    let key = key_for(&store, &judy);
+    let first = record(&judy, t, "first");
+    let second = record(&judy, t + 1, "second");
+    assert_eq!(
+        store.create(&key, &first, 0, 32).await.unwrap(),
+        Created::Stored
+    );
+    assert_eq!(
+        store.create(&key, &second, 0, 32).await.unwrap(),
+        Created::KeyTaken,
         "a collision never overwrites"
     );
     assert_eq!(
@@ -476,10 +518,185 @@ pub async fn create_is_insert_if_absent<S: SessionStore>(store: S) {
     assert!(store.delete(&key).await.unwrap());
     assert!(!store.delete(&key).await.unwrap());
     assert!(
-        !store.update(&key, &first).await.unwrap(),
+        !store.update(&key, &first, t + 2).await.unwrap(),
         "update never creates"
     );
     assert!(store.load(&key, t + 2).await.unwrap().is_none());
+}
+
+/// "Log out everywhere" defeats a login whose credentials were checked
+/// before it and whose session is created after (the password-change race),
+/// and so does a ticket that is too old.
+pub async fn log_out_everywhere_defeats_a_login_in_flight<S: SessionStore>(store: S) {
+    let t = t0();
+    let m = SessionManager::new(&store, config());
+    let kim = user("kim");
+    let keep = login(&m, &kim, None, meta("keep"), t).await.unwrap();
+    // The attacker's login checked the old password...
+    let racing = m.begin_login(&kim, t).await.unwrap();
+    assert_eq!(racing.user_id(), kim);
+    // ...the owner changes it and logs out everywhere else...
+    assert_eq!(
+        m.destroy_all_except(&kim, &keep.id.expose(), t + 1)
+            .await
+            .unwrap(),
+        0
+    );
+    // ...and the racing login creates nothing.
+    assert_eq!(
+        m.login(racing.clone(), None, meta("evil"), t + 2)
+            .await
+            .unwrap_err(),
+        Error::StaleLogin
+    );
+    let listed = m.list(&kim, t + 3).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].meta.user_agent(), Some("keep"));
+    // A login that starts after the change works, and stays unaffected by
+    // a later one only until that one runs.
+    let fresh = m.begin_login(&kim, t + 3).await.unwrap();
+    let second = m.begin_login(&kim, t + 3).await.unwrap();
+    assert!(m.login(fresh, None, meta("new"), t + 4).await.is_ok());
+    assert_eq!(m.destroy_all(&kim, t + 5).await.unwrap(), 2);
+    assert_eq!(
+        m.login(second, None, meta("late"), t + 6)
+            .await
+            .unwrap_err(),
+        Error::StaleLogin
+    );
+    assert!(m.list(&kim, t + 7).await.unwrap().is_empty());
+    // A ticket is good for LOGIN_TICKET_TTL seconds, not one more.
+    let old = m.begin_login(&kim, t + 10).await.unwrap();
+    assert_eq!(
+        m.login(old.clone(), None, meta("old"), t + 11 + LOGIN_TICKET_TTL)
+            .await
+            .unwrap_err(),
+        Error::StaleLogin
+    );
+    assert!(
+        m.login(old, None, meta("ok"), t + 10 + LOGIN_TICKET_TTL)
+            .await
+            .is_ok()
+    );
+    // Another user's generation is untouched.
+    let lee = user("lee");
+    let other = m.begin_login(&lee, t).await.unwrap();
+    m.destroy_all(&kim, t + 20).await.unwrap();
+    assert!(m.login(other, None, meta("lee"), t + 21).await.is_ok());
+}
+
+/// Neither a touch nor a rotation brings back a session whose deadline
+/// passed between the read and the write.
+pub async fn writes_never_revive_an_expired_session<S: SessionStore>(store: S) {
+    let t = t0();
+    let m = SessionManager::new(&store, config());
+    let s = login(&m, &user("mia"), None, meta("ua"), t).await.unwrap();
+    let key = s.id.store_key();
+    let mut late = s.record.clone();
+    late.touch(t + 600, 600);
+    assert!(!store.update(&key, &late, t + 600).await.unwrap());
+    let new = key_for(&store, &s.record.user_id);
+    assert!(!store.rotate(&key, &new, &late, t + 600).await.unwrap());
+    assert!(store.load(&new, t + 1).await.unwrap().is_none());
+    // One second earlier both still apply.
+    let stored = store.load(&key, t + 599).await.unwrap().unwrap();
+    assert_eq!(
+        stored.idle_deadline,
+        t + 600,
+        "the refused writes changed nothing"
+    );
+    let mut fine = s.record.clone();
+    fine.touch(t + 599, 600);
+    assert!(store.update(&key, &fine, t + 599).await.unwrap());
+    assert!(store.rotate(&key, &new, &fine, t + 599).await.unwrap());
+    assert_eq!(
+        store
+            .load(&new, t + 600)
+            .await
+            .unwrap()
+            .unwrap()
+            .idle_deadline,
+        t + 1199
+    );
+}
+
+/// Without any configuration a user holds at most the default number of
+/// sessions, and no caller can make a store keep more than the hard cap.
+pub async fn sessions_per_user_are_bounded<S: SessionStore>(store: S) {
+    let t = t0();
+    let m = SessionManager::new(&store, config());
+    let noah = user("noah");
+    let default = auth_core::session::DEFAULT_MAX_PER_USER;
+    for i in 0..default + 5 {
+        login(
+            &m,
+            &noah,
+            None,
+            meta(&i.to_string()),
+            t + u64::try_from(i).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let listed = m.list(&noah, t + 100).await.unwrap();
+    assert_eq!(listed.len(), default);
+    assert_eq!(
+        listed[0].meta.user_agent(),
+        Some("5"),
+        "the first five went"
+    );
+    // Store level: asking for more than the cap gets the cap.
+    let olga = user("olga");
+    for i in 0..MAX_SESSIONS_PER_USER + 3 {
+        let key = key_for(&store, &olga);
+        let created = store
+            .create(&key, &record(&olga, t, &i.to_string()), 0, usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(created, Created::Stored);
+    }
+    assert_eq!(
+        store.list(&olga, t + 1).await.unwrap().len(),
+        MAX_SESSIONS_PER_USER
+    );
+    assert_eq!(
+        store.delete_user(&olga, None, t + 1).await.unwrap(),
+        MAX_SESSIONS_PER_USER
+    );
+}
+
+/// What a record may hold is bounded by the core, whatever the store.
+pub async fn records_are_bounded<S: SessionStore>(store: S) {
+    let t = t0();
+    let m = SessionManager::new(&store, config());
+    let s = login(&m, &user("pia"), None, meta("ua"), t).await.unwrap();
+    let cookie = s.id.expose();
+    let mut big = serde_json::Map::new();
+    big.insert("k".into(), serde_json::json!("x".repeat(MAX_DATA_LEN)));
+    assert_eq!(
+        m.set_data(&cookie, big, t + 1).await.unwrap_err(),
+        Error::RecordTooLarge {
+            limit: MAX_DATA_LEN,
+            actual: MAX_DATA_LEN + 8
+        }
+    );
+    let a = m.authenticate(&cookie, t + 2).await.unwrap().unwrap();
+    assert!(
+        a.record.data().is_empty(),
+        "a refused write changes nothing"
+    );
+    assert_eq!(
+        login(&m, "", None, meta("ua"), t).await.unwrap_err(),
+        Error::Misuse("a session needs a non-empty user id")
+    );
+    let long = "u".repeat(auth_core::session::MAX_USER_ID_LEN + 1);
+    assert_eq!(
+        login(&m, &long, None, meta("ua"), t).await.unwrap_err(),
+        Error::RecordTooLarge {
+            limit: auth_core::session::MAX_USER_ID_LEN,
+            actual: auth_core::session::MAX_USER_ID_LEN + 1
+        }
+    );
 }
 
 /// Many tasks log in, touch and log out for the same few users at once; at
@@ -495,12 +712,13 @@ pub async fn concurrent_use_keeps_index_and_sessions_consistent<S: SessionStore 
         let store = store.clone();
         let users = users.clone();
         tasks.push(tokio::spawn(async move {
-            let m = SessionManager::new(store, config());
+            // About 70 live sessions per user: no eviction in this test.
+            let m = SessionManager::new(store, config().max_per_user(MAX_SESSIONS_PER_USER));
             let mut live = Vec::new();
             let mut dead = Vec::new();
             for round in 0..25u64 {
                 let u = &users[usize::try_from((task + round) % 4).unwrap()];
-                let s = m.login(u, None, meta("crowd"), t).await.unwrap();
+                let s = login(&m, u, None, meta("crowd"), t).await.unwrap();
                 let cookie = s.id.expose().to_string();
                 assert!(
                     m.authenticate(&cookie, t + 60 + round)
@@ -553,7 +771,7 @@ pub async fn concurrent_use_keeps_index_and_sessions_consistent<S: SessionStore 
     }
     // Log everyone out everywhere, concurrently with nothing: all gone.
     for user in &users {
-        m.destroy_all(user).await.unwrap();
+        m.destroy_all(user, t + 100).await.unwrap();
         assert!(store.list(user, t + 100).await.unwrap().is_empty());
     }
     for (_, cookie) in &live {
@@ -576,6 +794,10 @@ macro_rules! store_suite {
             max_sessions_evicts_the_oldest,
             logout_is_not_undone_by_a_slow_write,
             create_is_insert_if_absent,
+            log_out_everywhere_defeats_a_login_in_flight,
+            writes_never_revive_an_expired_session,
+            sessions_per_user_are_bounded,
+            records_are_bounded,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_use_keeps_index_and_sessions_consistent() {

@@ -1,39 +1,53 @@
 //! The Redis store: standalone (through a reconnecting `ConnectionManager`)
-//! or Redis Cluster, with every multi-key step in one Lua script.
+//! or Redis Cluster, with every multi-key step in one Lua script (the
+//! `.lua` files beside this one, each opening with what it touches).
 //!
 //! ## Keys
 //!
 //! ```text
-//! {prefix}:{b:XX}:s:{store key}   the encoded SessionRecord   TTL: the record's nearer deadline
-//! {prefix}:{b:XX}:u:{user}        sorted set: score = created, member = store key
+//! {base}:s:{store key}   the encoded SessionRecord              expires at the record's nearer deadline
+//! {base}:u:{user}        sorted set: member = store key,        expires with its latest member
+//!                        score = that session's expiry (ms)
+//! {base}:g:{user}        the user's generation (an integer)     never expires
 //! ```
 //!
-//! `XX` is a bucket in hex: for a session key the first byte of its store
-//! key, for an index key [`user_bucket`] of the user. [`RedisStore`] asks the
-//! session manager (through [`SessionStore::id_bucket`]) to draw IDs whose
-//! store key falls in the user's bucket, so one user's session keys and
-//! index share the hash tag `{b:XX}`, hence one Cluster slot, and a script
-//! may touch all of them. The session key is found from the cookie alone,
-//! so a load is one `GET`. The user part is [`encode_user_id`] (base64url),
-//! so no user name can forge separators or braces.
+//! `{base}` is the prefix, and, when the store has a [`BucketKey`] (always in
+//! a Cluster), a hash tag `{b:XX}` naming the user's bucket: [`RedisStore`]
+//! asks the session manager (through [`SessionStore::buckets`]) to draw IDs
+//! whose store key falls in the user's bucket, so one user's session keys,
+//! index and generation share one Cluster slot and one script may touch
+//! them all. The bucket is keyed (HMAC under the server's secret), so a
+//! cookie does not reveal whose it is. The session key is found from the
+//! cookie alone, so a load is one `GET`. The user part is
+//! [`encode_user_id`] (base64url), so no user id can forge separators or
+//! braces.
 //!
-//! ## Expiry
+//! ## Expiry, on one clock
 //!
-//! A session key expires at its record's [`SessionRecord::expires_at`]
-//! (`PEXPIREAT`, absolute; moved on every update). The index never expires
-//! before its latest member: each write extends it to at least that
-//! member's deadline. An index member whose session key is gone (or now
-//! holds another user's record) is dangling: it is never reported, and the
-//! scripts that meet one remove it.
+//! A session key is written with `PXAT` at its record's
+//! [`SessionRecord::expires_at`]; its index member is scored with the same
+//! number; the scripts prune the index with Redis's own `TIME` and let it
+//! expire with its latest member. Every comparison happens on Redis's
+//! clock, so a skewed application clock can shorten or lengthen a session
+//! but never separate a session from its index entry (which would let "log
+//! out everywhere" miss it). Each user's index holds at most
+//! [`MAX_SESSIONS_PER_USER`] members, so every script does bounded work.
+//!
+//! ## Eviction
+//!
+//! Under a `maxmemory-policy` other than `noeviction`, Redis may evict an
+//! index or a generation while the sessions survive, and "log out
+//! everywhere" would then miss them. On first use the store reads the
+//! policy (`INFO memory`) and, unless told to accept the risk, refuses to
+//! work (`store_unavailable`, naming the policy) until it is `noeviction`.
 
 use core::fmt;
 use core::future::Future;
 use core::time::Duration;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_core::Error;
-use auth_core::session::{SessionRecord, StoreKey, user_bucket};
-use auth_core::store::{SessionStore, encode_user_id};
+use auth_core::session::{BucketKey, SessionRecord, StoreKey};
+use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore, encode_user_id};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
@@ -47,34 +61,40 @@ pub const DEFAULT_PREFIX: &str = "auth";
 /// Redis refuses times that overflow its own clock arithmetic.
 const MAX_EXPIRY_MS: u64 = 253_402_300_799_000;
 
-/// How to reach Redis: the address(es), the key prefix and the timeouts.
+/// How to reach Redis: the address(es), the key prefix, the bucket key and
+/// the timeouts.
 ///
-/// `Debug` shows no addresses (a URL can carry a password).
+/// `Debug` shows no addresses (a URL can carry a password) and no secret.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RedisConfig {
     nodes: Vec<String>,
     cluster: bool,
     prefix: String,
+    buckets: Option<BucketKey>,
+    accept_eviction: bool,
     connection_timeout: Duration,
     response_timeout: Duration,
 }
 
 impl RedisConfig {
-    /// One Redis server, e.g. `redis://127.0.0.1:6379/0`.
+    /// One Redis server, e.g. `redis://127.0.0.1:6379/0` (or `rediss://`
+    /// for TLS).
     #[must_use]
     pub fn standalone(url: &str) -> Self {
         Self {
             nodes: vec![url.into()],
             cluster: false,
             prefix: DEFAULT_PREFIX.into(),
+            buckets: None,
+            accept_eviction: false,
             connection_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
         }
     }
 
     /// A Redis Cluster, given one or more of its nodes (the client discovers
-    /// the rest).
+    /// the rest). A Cluster needs [`RedisConfig::buckets`].
     #[must_use]
     pub fn cluster<I, S>(nodes: I) -> Self
     where
@@ -93,6 +113,26 @@ impl RedisConfig {
     #[must_use]
     pub fn prefix(mut self, prefix: &str) -> Self {
         prefix.clone_into(&mut self.prefix);
+        self
+    }
+
+    /// Groups each user's keys in a bucket under this key (required for a
+    /// Cluster, where a user's keys must share a slot; optional
+    /// standalone, where it makes the key names a Cluster would use). Every
+    /// process sharing the store must use the same secret.
+    #[must_use]
+    pub fn buckets(mut self, key: BucketKey) -> Self {
+        self.buckets = Some(key);
+        self
+    }
+
+    /// Works even when Redis's `maxmemory-policy` is not `noeviction`.
+    /// **Dangerous**: Redis may then evict a user's index or generation
+    /// while sessions survive, and "log out everywhere" would miss them.
+    /// Only for deployments that accept that (see `docs/sessions.md`).
+    #[must_use]
+    pub fn accept_eviction_risk(mut self) -> Self {
+        self.accept_eviction = true;
         self
     }
 
@@ -119,6 +159,8 @@ impl fmt::Debug for RedisConfig {
             .field("nodes", &self.nodes.len())
             .field("cluster", &self.cluster)
             .field("prefix", &self.prefix)
+            .field("buckets", &self.buckets.is_some())
+            .field("accept_eviction", &self.accept_eviction)
             .field("connection_timeout", &self.connection_timeout)
             .field("response_timeout", &self.response_timeout)
             .finish()
@@ -135,6 +177,8 @@ pub enum RedisConfigError {
     NoNodes,
     /// An address does not parse as a Redis URL.
     InvalidUrl,
+    /// A Cluster needs a bucket key ([`RedisConfig::buckets`]).
+    MissingBuckets,
 }
 
 impl fmt::Display for RedisConfigError {
@@ -143,6 +187,7 @@ impl fmt::Display for RedisConfigError {
             Self::InvalidPrefix => "the redis key prefix must be non-empty and hold no braces",
             Self::NoNodes => "no redis address was given",
             Self::InvalidUrl => "a redis address does not parse",
+            Self::MissingBuckets => "a redis cluster store needs a bucket key",
         })
     }
 }
@@ -169,15 +214,16 @@ enum Conn {
 /// call fails with [`Error::StoreUnavailable`] within the configured
 /// timeouts, never with "absent"; once Redis is back the same store works
 /// again. Data Redis returns that does not decode is
-/// [`Error::StoreCorrupt`].
+/// [`Error::StoreCorrupt`]. Anyone who can write to this Redis can mint a
+/// session: see `docs/sessions.md` for the trust boundary.
 ///
 /// ```
 /// use std::sync::Arc;
 /// use std::time::Duration;
-/// use auth_core::session::{SessionConfig, SessionManager};
+/// use auth_core::session::{BucketKey, SessionConfig, SessionManager};
 /// use auth_store::{RedisConfig, RedisStore};
 ///
-/// # fn main() -> Result<(), auth_store::RedisConfigError> {
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// // No I/O here: the app starts even while Redis is down.
 /// let store = RedisStore::new(
 ///     RedisConfig::standalone("redis://127.0.0.1:6379/")
@@ -186,19 +232,24 @@ enum Conn {
 /// )?;
 /// let sessions = SessionManager::new(Arc::new(store), SessionConfig::new());
 ///
-/// // A Cluster: list some of its nodes.
-/// let cluster = RedisStore::new(RedisConfig::cluster([
-///     "redis://10.0.0.1:6379/",
-///     "redis://10.0.0.2:6379/",
-/// ]))?;
+/// // A Cluster: list some of its nodes, and give the bucket secret (the
+/// // same 32+ random bytes in every process of the app).
+/// let secret = [7u8; 32]; // from your secret store, not a literal
+/// let cluster = RedisStore::new(
+///     RedisConfig::cluster(["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"])
+///         .buckets(BucketKey::new(&secret)?),
+/// )?;
 /// # let _ = (sessions, cluster);
 /// # Ok(()) }
 /// ```
 pub struct RedisStore {
     target: Target,
     conn: OnceCell<Conn>,
+    policy_checked: OnceCell<()>,
     prefix: String,
     cluster: bool,
+    buckets: Option<BucketKey>,
+    accept_eviction: bool,
     connection_timeout: Duration,
     response_timeout: Duration,
     call_timeout: Duration,
@@ -223,6 +274,9 @@ impl RedisStore {
         if config.nodes.is_empty() {
             return Err(RedisConfigError::NoNodes);
         }
+        if config.cluster && config.buckets.is_none() {
+            return Err(RedisConfigError::MissingBuckets);
+        }
         let target = if config.cluster {
             // Parses the addresses; the connection is made on first use.
             let client = ClusterClientBuilder::new(config.nodes.iter().map(String::as_str))
@@ -244,8 +298,11 @@ impl RedisStore {
         Ok(Self {
             target,
             conn: OnceCell::new(),
+            policy_checked: OnceCell::new(),
             prefix: config.prefix,
             cluster: config.cluster,
+            buckets: config.buckets,
+            accept_eviction: config.accept_eviction,
             connection_timeout: config.connection_timeout,
             response_timeout: config.response_timeout,
             call_timeout,
@@ -258,26 +315,44 @@ impl RedisStore {
         Self::new(RedisConfig::standalone(url))
     }
 
+    /// Connects and checks Redis's eviction policy now, rather than on the
+    /// first request: call it at start-up to refuse to start on a Redis
+    /// that may evict (`store_unavailable` naming the policy) or that
+    /// cannot be reached.
+    pub async fn check(&self) -> Result<(), Error> {
+        self.bounded(self.conn_checked()).await.map(drop)
+    }
+
+    /// The prefix and, with buckets, the hash tag of a bucket.
+    fn base(&self, bucket: Option<u8>) -> String {
+        match bucket {
+            Some(b) => format!("{}:{{b:{b:02x}}}", self.prefix),
+            None => self.prefix.clone(),
+        }
+    }
+
+    /// The base of `user_id`'s keys.
+    fn user_base(&self, user_id: &str) -> String {
+        self.base(self.buckets.as_ref().map(|b| b.of_user(user_id)))
+    }
+
     /// The name of the key holding the session under `key`.
     #[must_use]
     pub fn session_key(&self, key: &StoreKey) -> String {
-        format!(
-            "{}:{{b:{:02x}}}:s:{}",
-            self.prefix,
-            key.bucket(),
-            key.to_text()
-        )
+        let base = self.base(self.buckets.as_ref().map(|b| b.of_key(key)));
+        format!("{base}:s:{}", key.to_text())
     }
 
     /// The name of the sorted set indexing `user_id`'s sessions.
     #[must_use]
     pub fn user_key(&self, user_id: &str) -> String {
-        format!(
-            "{}:{{b:{:02x}}}:u:{}",
-            self.prefix,
-            user_bucket(user_id),
-            encode_user_id(user_id)
-        )
+        format!("{}:u:{}", self.user_base(user_id), encode_user_id(user_id))
+    }
+
+    /// The name of the key holding `user_id`'s generation.
+    #[must_use]
+    pub fn generation_key(&self, user_id: &str) -> String {
+        format!("{}:g:{}", self.user_base(user_id), encode_user_id(user_id))
     }
 
     async fn conn(&self) -> Result<Conn, Error> {
@@ -305,6 +380,18 @@ impl RedisStore {
             .cloned()
     }
 
+    /// The connection, once the eviction policy has been seen to be safe
+    /// (checked on first success, then remembered).
+    async fn conn_checked(&self) -> Result<Conn, Error> {
+        let mut conn = self.conn().await?;
+        if !self.accept_eviction {
+            self.policy_checked
+                .get_or_try_init(|| check_policy(&mut conn))
+                .await?;
+        }
+        Ok(conn)
+    }
+
     /// Runs one store call under the overall time bound.
     async fn bounded<T>(&self, call: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         tokio::time::timeout(self.call_timeout, call)
@@ -312,19 +399,19 @@ impl RedisStore {
             .unwrap_or_else(|_| Err(Error::StoreUnavailable("redis timed out".into())))
     }
 
-    /// In a Cluster, a script may only touch one slot: refuse keys that
-    /// were not drawn in the user's bucket rather than fail inside Redis.
-    fn check_slot(&self, key: &StoreKey, user_id: &str) -> Result<(), Error> {
-        if self.cluster && key.bucket() != user_bucket(user_id) {
-            return Err(Error::StoreUnavailable(
-                "in a redis cluster, session keys must be drawn in the user's bucket".into(),
-            ));
+    /// With buckets, a script may only touch the user's bucket: refuse keys
+    /// that were not drawn in it (a caller's mistake, not an outage).
+    fn check_bucket(&self, key: &StoreKey, user_id: &str) -> Result<(), Error> {
+        match &self.buckets {
+            Some(b) if b.of_key(key) != b.of_user(user_id) => Err(Error::Misuse(
+                "with buckets, session keys must be drawn in the user's bucket",
+            )),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Error> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn_checked().await?;
         match &mut conn {
             Conn::Standalone(c) => cmd.query_async(c).await,
             Conn::Cluster(c) => cmd.query_async(c).await,
@@ -342,7 +429,7 @@ impl RedisStore {
         &self,
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Result<T, Error> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.conn_checked().await?;
         match &mut conn {
             Conn::Standalone(c) => invocation.invoke_async(c).await,
             Conn::Cluster(c) => invocation.invoke_async(c).await,
@@ -351,22 +438,68 @@ impl RedisStore {
     }
 }
 
-/// The record's deadline in milliseconds, kept at least a millisecond in
-/// the future (a past `PEXPIREAT` would delete at once, and an index must
-/// never be given a past expiry) and within what Redis accepts.
-fn expiry_ms(record: &SessionRecord, now_ms: u64) -> u64 {
+/// Reads `maxmemory_policy` from `INFO memory` (every node's, in a
+/// Cluster) and refuses anything but `noeviction`. A Redis that will not
+/// say (a restricted `INFO`) cannot be checked and is accepted.
+async fn check_policy(conn: &mut Conn) -> Result<(), Error> {
+    let mut cmd = redis::cmd("INFO");
+    cmd.arg("memory");
+    let reply: Result<Value, RedisError> = match conn {
+        Conn::Standalone(c) => cmd.query_async(c).await,
+        Conn::Cluster(c) => cmd.query_async(c).await,
+    };
+    let reply = match reply {
+        Ok(reply) => reply,
+        Err(err) if err.code().is_some() => return Ok(()),
+        Err(err) => return Err(unavailable(err)),
+    };
+    let mut policies = Vec::new();
+    collect_policies(&reply, &mut policies);
+    match policies.into_iter().find(|p| p != "noeviction") {
+        Some(policy) => Err(Error::StoreUnavailable(format!(
+            "redis maxmemory-policy is {policy}; sessions need noeviction (or RedisConfig::accept_eviction_risk)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Every `maxmemory_policy:` value in an `INFO` reply, however the client
+/// shaped it (one text, or one text per node).
+fn collect_policies(value: &Value, out: &mut Vec<String>) {
+    let text = match value {
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::SimpleString(s) => s.clone(),
+        Value::VerbatimString { text, .. } => text.clone(),
+        Value::Array(items) | Value::Set(items) => {
+            for item in items {
+                collect_policies(item, out);
+            }
+            return;
+        }
+        Value::Map(pairs) => {
+            for (_, item) in pairs {
+                collect_policies(item, out);
+            }
+            return;
+        }
+        _ => return,
+    };
+    for line in text.lines() {
+        if let Some(policy) = line.trim().strip_prefix("maxmemory_policy:") {
+            // Policy names are short ASCII words; anything else is cut.
+            out.push(policy.chars().take(32).collect());
+        }
+    }
+}
+
+/// The record's deadline in milliseconds, as Redis accepts it (1 ms at the
+/// earliest: a past time makes Redis drop the key at once, which is what an
+/// expired record deserves).
+fn expiry_ms(record: &SessionRecord) -> u64 {
     record
         .expires_at()
         .saturating_mul(1000)
-        .max(now_ms.saturating_add(1))
-        .min(MAX_EXPIRY_MS)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+        .clamp(1, MAX_EXPIRY_MS)
 }
 
 /// Maps a Redis failure to `store_unavailable`, with a message that names
@@ -388,126 +521,6 @@ fn unavailable(err: RedisError) -> Error {
     Error::StoreUnavailable(why)
 }
 
-/// The Lua the scripts share: finding a member's session key, the owner
-/// check, and extending the index's expiry.
-const PRELUDE: &str = r"
-local B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-local function skey(prefix, m)
-  if #m ~= 43 then return nil end
-  local hi = string.find(B64, string.sub(m, 1, 1), 1, true)
-  local lo = string.find(B64, string.sub(m, 2, 2), 1, true)
-  if not hi or not lo then return nil end
-  local b = (hi - 1) * 4 + math.floor((lo - 1) / 16)
-  return prefix .. ':{b:' .. string.format('%02x', b) .. '}:s:' .. m
-end
--- The record under sk if it belongs to user (an unreadable record counts
--- as the user's, so it is reported as corrupt, and deleted with the rest).
-local function owned(sk, user)
-  local v = redis.call('GET', sk)
-  if not v then return nil end
-  local ok, rec = pcall(cjson.decode, v)
-  if ok and type(rec) == 'table' and type(rec.u) == 'string' and rec.u ~= user then
-    return nil
-  end
-  return v
-end
-local function extend(idx, at, now)
-  local pttl = redis.call('PTTL', idx)
-  if pttl == -1 or (pttl >= 0 and tonumber(now) + pttl < tonumber(at)) then
-    redis.call('PEXPIREAT', idx, at)
-  end
-end
-";
-
-/// KEYS: session, index. ARGV: prefix, value, expiry ms, created, member,
-/// max per user (0: none), now ms, user.
-const CREATE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local max = tonumber(ARGV[6])
-if max > 0 then
-  local live = {}
-  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local sk = skey(ARGV[1], m)
-    if sk and owned(sk, ARGV[8]) then
-      live[#live + 1] = {m, sk}
-    else
-      redis.call('ZREM', KEYS[2], m)
-    end
-  end
-  for i = 1, #live + 1 - max do
-    redis.call('DEL', live[i][2])
-    redis.call('ZREM', KEYS[2], live[i][1])
-  end
-end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-extend(KEYS[2], ARGV[3], ARGV[7])
-return 1
-";
-
-/// KEYS: session, index. ARGV: value, expiry ms, created, member, now ms.
-const UPDATE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-extend(KEYS[2], ARGV[2], ARGV[5])
-return 1
-";
-
-/// KEYS: session, index (of the record's owner). ARGV: member.
-const DELETE: &str = r"
-local n = redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return n
-";
-
-/// KEYS: old session, new session, index. ARGV: value, expiry ms, created,
-/// new member, old member, now ms.
-const ROTATE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[5])
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('PEXPIREAT', KEYS[2], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
-extend(KEYS[3], ARGV[2], ARGV[6])
-return 1
-";
-
-/// KEYS: index. ARGV: prefix, user. Returns member, value, member, value...
-const LIST: &str = r"
-local out = {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local sk = skey(ARGV[1], m)
-  local v = sk and owned(sk, ARGV[2])
-  if v then
-    out[#out + 1] = m
-    out[#out + 1] = v
-  else
-    redis.call('ZREM', KEYS[1], m)
-  end
-end
-return out
-";
-
-/// KEYS: index. ARGV: prefix, user, member to keep ('' for none).
-const DELETE_USER: &str = r"
-local n = 0
-for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if m ~= ARGV[3] then
-    local sk = skey(ARGV[1], m)
-    if sk and owned(sk, ARGV[2]) then
-      redis.call('DEL', sk)
-      n = n + 1
-    end
-    redis.call('ZREM', KEYS[1], m)
-  end
-end
-return n
-";
-
 struct Scripts {
     create: Script,
     update: Script,
@@ -519,41 +532,57 @@ struct Scripts {
 
 impl Scripts {
     fn new() -> Self {
-        let with_prelude = |body: &str| Script::new(&format!("{PRELUDE}{body}"));
+        const PRELUDE: &str = include_str!("prelude.lua");
+        let with_prelude = |body: &str| Script::new(&format!("{PRELUDE}\n{body}"));
         Self {
-            create: with_prelude(CREATE),
-            update: with_prelude(UPDATE),
-            delete: with_prelude(DELETE),
-            rotate: with_prelude(ROTATE),
-            list: with_prelude(LIST),
-            delete_user: with_prelude(DELETE_USER),
+            create: with_prelude(include_str!("create.lua")),
+            update: with_prelude(include_str!("update.lua")),
+            delete: with_prelude(include_str!("delete.lua")),
+            rotate: with_prelude(include_str!("rotate.lua")),
+            list: with_prelude(include_str!("list.lua")),
+            delete_user: with_prelude(include_str!("delete_user.lua")),
         }
     }
 }
 
 impl SessionStore for RedisStore {
+    async fn generation(&self, user_id: &str) -> Result<u64, Error> {
+        let name = self.generation_key(user_id);
+        let Some(bytes) = self.bounded(self.get(&name)).await? else {
+            return Ok(0);
+        };
+        core::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .ok_or(Error::StoreCorrupt("a user's generation is not a number"))
+    }
+
     async fn create(
         &self,
         key: &StoreKey,
         record: &SessionRecord,
-        max_per_user: Option<usize>,
-    ) -> Result<bool, Error> {
-        self.check_slot(key, &record.user_id)?;
+        generation: u64,
+        max_per_user: usize,
+    ) -> Result<Created, Error> {
+        self.check_bucket(key, &record.user_id)?;
         let value = record.encode()?;
-        let now = now_ms();
         let mut call = self.scripts.create.prepare_invoke();
         call.key(self.session_key(key))
             .key(self.user_key(&record.user_id))
-            .arg(&self.prefix)
+            .key(self.generation_key(&record.user_id))
+            .arg(self.user_base(&record.user_id))
             .arg(value)
-            .arg(expiry_ms(record, now))
-            .arg(record.created)
+            .arg(expiry_ms(record))
             .arg(key.to_text())
-            .arg(max_per_user.unwrap_or(0))
-            .arg(now)
+            .arg(max_per_user.clamp(1, MAX_SESSIONS_PER_USER))
+            .arg(generation)
             .arg(&record.user_id);
-        self.bounded(async { Ok(self.run::<i64>(&call).await? == 1) })
-            .await
+        match self.bounded(self.run::<i64>(&call)).await? {
+            1 => Ok(Created::Stored),
+            0 => Ok(Created::KeyTaken),
+            2 => Ok(Created::GenerationMoved),
+            _ => Err(Error::StoreCorrupt("redis returned an unexpected reply")),
+        }
     }
 
     async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
@@ -565,16 +594,19 @@ impl SessionStore for RedisStore {
         Ok((!record.is_expired(now)).then_some(record))
     }
 
-    async fn update(&self, key: &StoreKey, record: &SessionRecord) -> Result<bool, Error> {
-        self.check_slot(key, &record.user_id)?;
+    async fn update(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        now: u64,
+    ) -> Result<bool, Error> {
+        self.check_bucket(key, &record.user_id)?;
         let value = record.encode()?;
-        let now = now_ms();
         let mut call = self.scripts.update.prepare_invoke();
         call.key(self.session_key(key))
             .key(self.user_key(&record.user_id))
             .arg(value)
-            .arg(expiry_ms(record, now))
-            .arg(record.created)
+            .arg(expiry_ms(record))
             .arg(key.to_text())
             .arg(now);
         self.bounded(async { Ok(self.run::<i64>(&call).await? == 1) })
@@ -595,7 +627,8 @@ impl SessionStore for RedisStore {
                 self.run(&call).await?
             } else {
                 // Unreadable: its owner is unknown, so its index entry stays
-                // behind as a dangling member (removed when next met).
+                // behind as a dangling member (removed when next met, and
+                // by its score when the session would have expired).
                 let mut cmd = redis::cmd("DEL");
                 cmd.arg(&name);
                 self.query(&cmd).await?
@@ -611,18 +644,17 @@ impl SessionStore for RedisStore {
         old: &StoreKey,
         new: &StoreKey,
         record: &SessionRecord,
+        now: u64,
     ) -> Result<bool, Error> {
-        self.check_slot(old, &record.user_id)?;
-        self.check_slot(new, &record.user_id)?;
+        self.check_bucket(old, &record.user_id)?;
+        self.check_bucket(new, &record.user_id)?;
         let value = record.encode()?;
-        let now = now_ms();
         let mut call = self.scripts.rotate.prepare_invoke();
         call.key(self.session_key(old))
             .key(self.session_key(new))
             .key(self.user_key(&record.user_id))
             .arg(value)
-            .arg(expiry_ms(record, now))
-            .arg(record.created)
+            .arg(expiry_ms(record))
             .arg(new.to_text())
             .arg(old.to_text())
             .arg(now);
@@ -633,7 +665,7 @@ impl SessionStore for RedisStore {
     async fn list(&self, user_id: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
         let mut call = self.scripts.list.prepare_invoke();
         call.key(self.user_key(user_id))
-            .arg(&self.prefix)
+            .arg(self.user_base(user_id))
             .arg(user_id);
         let flat: Vec<Value> = self.bounded(self.run(&call)).await?;
         let mut out = Vec::with_capacity(flat.len() / 2);
@@ -655,17 +687,23 @@ impl SessionStore for RedisStore {
         Ok(out)
     }
 
-    async fn delete_user(&self, user_id: &str, keep: Option<&StoreKey>) -> Result<usize, Error> {
+    async fn delete_user(
+        &self,
+        user_id: &str,
+        keep: Option<&StoreKey>,
+        _now: u64,
+    ) -> Result<usize, Error> {
         let mut call = self.scripts.delete_user.prepare_invoke();
         call.key(self.user_key(user_id))
-            .arg(&self.prefix)
+            .key(self.generation_key(user_id))
+            .arg(self.user_base(user_id))
             .arg(user_id)
             .arg(keep.map(StoreKey::to_text).unwrap_or_default());
         let n: u64 = self.bounded(self.run(&call)).await?;
         usize::try_from(n).map_err(|_| Error::StoreCorrupt("redis returned an unexpected reply"))
     }
 
-    fn id_bucket(&self, user_id: &str) -> Option<u8> {
-        Some(user_bucket(user_id))
+    fn buckets(&self) -> Option<&BucketKey> {
+        self.buckets.as_ref()
     }
 }
