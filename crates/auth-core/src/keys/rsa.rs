@@ -180,10 +180,22 @@ pub(crate) fn private_from_parts(
 /// A fresh key pair of `bits` from the operating system's random number
 /// generator.
 pub(crate) fn generate(bits: usize) -> Result<RsaPrivateKey, Error> {
+    generate_with(bits, |dst| getrandom::fill(dst).map_err(|_| Error::Random))
+}
+
+/// Key generation over `fill`, a fallible source of random bytes.
+fn generate_with(
+    bits: usize,
+    fill: impl FnMut(&mut [u8]) -> Result<(), Error>,
+) -> Result<RsaPrivateKey, Error> {
     if !(MIN_BITS..=MAX_BITS).contains(&bits) {
         return Err(Error::InvalidKey("RSA key size must be 2048 to 8192 bits"));
     }
-    let mut rng = FallibleRng::default();
+    let mut rng = FallibleRng {
+        fill,
+        failed: false,
+        filler: 0x9e37_79b9_7f4a_7c15,
+    };
     let key = RsaPrivateKey::new(&mut rng, bits);
     if rng.failed {
         return Err(Error::Random);
@@ -191,15 +203,20 @@ pub(crate) fn generate(bits: usize) -> Result<RsaPrivateKey, Error> {
     key.map_err(|_| Error::InvalidKey("RSA key generation failed"))
 }
 
-/// Adapts the fallible system RNG to the infallible interface key generation
-/// wants: a failure is recorded (and the output is discarded by the caller)
-/// instead of panicking.
-#[derive(Default)]
-struct FallibleRng {
+/// Adapts a fallible RNG to the infallible interface key generation wants.
+///
+/// After the first failure the source is never asked again: the failure is
+/// recorded, and the output continues from a fixed, public xorshift
+/// sequence. That sequence only keeps the prime search moving so that it
+/// ends (a source stuck at one value would make it search forever); the key
+/// it yields is discarded by the caller, which returns [`Error::Random`].
+struct FallibleRng<F> {
+    fill: F,
     failed: bool,
+    filler: u64,
 }
 
-impl rsa::rand_core::TryRng for FallibleRng {
+impl<F: FnMut(&mut [u8]) -> Result<(), Error>> rsa::rand_core::TryRng for FallibleRng<F> {
     type Error = core::convert::Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
         let mut b = [0u8; 4];
@@ -212,14 +229,21 @@ impl rsa::rand_core::TryRng for FallibleRng {
         Ok(u64::from_le_bytes(b))
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        if getrandom::fill(dst).is_err() {
-            self.failed = true;
+        if !self.failed && (self.fill)(dst).is_ok() {
+            return Ok(());
+        }
+        self.failed = true;
+        for chunk in dst.chunks_mut(8) {
+            self.filler ^= self.filler << 13;
+            self.filler ^= self.filler >> 7;
+            self.filler ^= self.filler << 17;
+            chunk.copy_from_slice(&self.filler.to_le_bytes()[..chunk.len()]);
         }
         Ok(())
     }
 }
 
-impl rsa::rand_core::TryCryptoRng for FallibleRng {}
+impl<F: FnMut(&mut [u8]) -> Result<(), Error>> rsa::rand_core::TryCryptoRng for FallibleRng<F> {}
 
 impl RsaVerifier {
     pub(crate) fn new(alg: Algorithm, key: RsaPublicKey) -> Result<Self, Error> {
@@ -341,6 +365,31 @@ mod tests {
         assert_eq!(
             SigningKey::from_pem(COMPOSITE_P_PEM, Some(Algorithm::Rs256)).err(),
             refused
+        );
+    }
+
+    #[test]
+    fn a_failing_rng_is_random_failure_not_a_hang() {
+        use super::generate_with;
+        // Fails at once.
+        assert_eq!(
+            generate_with(2048, |_| Err(Error::Random)).unwrap_err(),
+            Error::Random
+        );
+        // Fails midway, after some good output: still refused.
+        let mut calls = 0u32;
+        let flaky = |dst: &mut [u8]| {
+            calls += 1;
+            if calls > 1 {
+                return Err(Error::Random);
+            }
+            getrandom::fill(dst).map_err(|_| Error::Random)
+        };
+        assert_eq!(generate_with(2048, flaky).unwrap_err(), Error::Random);
+        // Sizes are checked before any randomness is asked for.
+        assert_eq!(
+            generate_with(1024, |_| Err(Error::Random)).unwrap_err(),
+            Error::InvalidKey("RSA key size must be 2048 to 8192 bits")
         );
     }
 }
