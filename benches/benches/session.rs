@@ -9,6 +9,11 @@
 //!   session whose touch is not due: the per-request cost. On Redis that is
 //!   one round trip (one GET) over loopback.
 //!
+//! - `memory/refused-when-full/{10000,100000}`: a login refused by a
+//!   `MemoryStore` that is full of live sessions: the worst case an outsider
+//!   can cause once the store is full. Expired sessions come off the front of an
+//!   expiry index, so this must not grow with the store.
+//!
 //! Redis: `AUTH_BENCH_REDIS_URL` if set, else a `redis-server` started here
 //! on a free loopback port (and stopped at the end).
 
@@ -156,6 +161,39 @@ fn session(c: &mut Criterion) {
         "memory",
         Arc::new(MemoryStore::with_capacity(50_000_000)),
     );
+
+    // A full store: every login is refused after looking for expired
+    // sessions, of which there are none. Two sizes: the cost must not grow
+    // with the store.
+    let mut group = c.benchmark_group("session");
+    for size in [10_000u32, 100_000] {
+        let full = Arc::new(MemoryStore::with_capacity(usize::try_from(size).unwrap()));
+        let manager = SessionManager::new(full.clone(), config());
+        let now = SystemClock.now();
+        rt.block_on(async {
+            for i in 0..size {
+                let ticket = manager.begin_login(&format!("u{i}"), now).await.unwrap();
+                manager
+                    .login(ticket, None, SessionMeta::default(), now)
+                    .await
+                    .unwrap();
+            }
+        });
+        assert_eq!(full.len(), usize::try_from(size).unwrap());
+        group.bench_function(format!("memory/refused-when-full/{size}"), |b| {
+            b.to_async(&rt).iter(|| async {
+                let ticket = manager.begin_login("flood", now).await.unwrap();
+                let refused = manager
+                    .login(ticket, None, SessionMeta::default(), now + 1)
+                    .await;
+                assert!(matches!(
+                    refused,
+                    Err(auth_core::Error::StoreUnavailable(_))
+                ));
+            });
+        });
+    }
+    group.finish();
 
     let (url, _server) = redis_url();
     let prefix = format!("bench{}", std::process::id());
