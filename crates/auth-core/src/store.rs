@@ -91,7 +91,7 @@ pub trait SessionStore: Send + Sync {
         now: u64,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
-    /// The user's sessions that are live at `now`, oldest first.
+    /// The user's sessions that are live at `now`, in any order.
     fn list(
         &self,
         user_id: &str,

@@ -128,6 +128,21 @@ fn list_shows_only_the_users_live_sessions() {
 }
 
 #[test]
+fn list_is_oldest_first_whatever_order_the_store_returns() {
+    let store = Naive::default();
+    let m = SessionManager::new(&store, SessionConfig::new());
+    for created in [T - 5, T - 20, T - 10] {
+        planted(&store, record("ann", created, 600));
+    }
+    let created: Vec<u64> = block_on(m.list("ann", T))
+        .unwrap()
+        .iter()
+        .map(|i| i.created)
+        .collect();
+    assert_eq!(created, [T - 20, T - 10, T - 5]);
+}
+
+#[test]
 fn an_expired_record_is_no_session_and_is_removed() {
     let store = Naive::default();
     let m = SessionManager::new(&store, SessionConfig::new());

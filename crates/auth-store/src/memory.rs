@@ -294,12 +294,10 @@ impl SessionStore for MemoryStore {
         let Some(set) = inner.users.get(user_id) else {
             return Ok(Vec::new());
         };
-        let mut out: Vec<(StoreKey, SessionRecord)> = set
+        Ok(set
             .iter()
             .filter_map(|(_, k)| inner.live(k, now).map(|r| (*k, r.clone())))
-            .collect();
-        out.sort_by(|(ka, ra), (kb, rb)| (ra.created, ka).cmp(&(rb.created, kb)));
-        Ok(out)
+            .collect())
     }
 
     async fn delete_user(

@@ -366,12 +366,14 @@ impl<S: SessionStore> SessionManager<S> {
         self.store.delete_user(user_id, keep.as_ref(), now).await
     }
 
-    /// The user's live sessions, oldest first.
+    /// The user's live sessions, oldest first (equal creation times in key
+    /// order).
     pub async fn list(&self, user_id: &str, now: u64) -> Result<Vec<SessionInfo>, Error> {
-        let sessions = self.store.list(user_id, now).await?;
+        let mut sessions = self.store.list(user_id, now).await?;
+        sessions.retain(|(_, r)| !r.is_expired(now) && r.user_id == user_id);
+        sessions.sort_by(|(ka, ra), (kb, rb)| (ra.created, ka).cmp(&(rb.created, kb)));
         Ok(sessions
             .into_iter()
-            .filter(|(_, r)| !r.is_expired(now) && r.user_id == user_id)
             .map(|(key, r)| SessionInfo {
                 handle: key.handle(),
                 created: r.created,

@@ -682,8 +682,6 @@ impl SessionStore for RedisStore {
                 out.push((key, record));
             }
         }
-        // Oldest first; equal creation times in key order, as in memory.
-        out.sort_by(|(ka, ra), (kb, rb)| (ra.created, ka).cmp(&(rb.created, kb)));
         Ok(out)
     }
 
