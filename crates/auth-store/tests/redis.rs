@@ -1,6 +1,7 @@
 //! The shared behaviour suite on `RedisStore`, plus what only Redis has:
 //! real TTLs, key names and hash tags, failing closed while the server is
-//! down (and recovering after), and Redis Cluster.
+//! down (and recovering after), Redis Cluster, and TLS (standalone, mutual,
+//! Cluster) with certificates the tests make with the `openssl` command.
 //!
 //! Each test starts its own `redis-server` (no persistence, a temporary
 //! directory, a free loopback port) and kills it when done. With
@@ -60,6 +61,8 @@ struct RedisServer {
     port: u16,
     dir: PathBuf,
     extra: Vec<String>,
+    /// Serves TLS only, on `port` (the plain port is off).
+    tls: bool,
 }
 
 impl RedisServer {
@@ -69,9 +72,23 @@ impl RedisServer {
     }
 
     fn start_with(extra: &[&str]) -> Option<Self> {
+        Self::start_any(extra, false)
+    }
+
+    /// Starts a server that speaks only TLS, with `pki`'s server
+    /// certificate `cert` (`server` or `misnamed`); with `auth_clients`, it
+    /// requires a client certificate from the test CA.
+    fn start_tls(pki: &Pki, cert: &str, auth_clients: bool, extra: &[&str]) -> Option<Self> {
+        let mut args = pki.server_args(cert, auth_clients);
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Self::start_any(&args, true)
+    }
+
+    fn start_any(extra: &[&str], tls: bool) -> Option<Self> {
         for _ in 0..5 {
             let port = free_port()?;
-            if let Some(server) = Self::start_on(port, extra) {
+            if let Some(server) = Self::launch(port, extra, tls) {
                 return Some(server);
             }
         }
@@ -80,6 +97,10 @@ impl RedisServer {
 
     /// Starts a server on `port` (which must be free).
     fn start_on(port: u16, extra: &[&str]) -> Option<Self> {
+        Self::launch(port, extra, false)
+    }
+
+    fn launch(port: u16, extra: &[&str], tls: bool) -> Option<Self> {
         let dir = std::env::temp_dir().join(unique("auth-store-redis-"));
         std::fs::create_dir_all(&dir).ok()?;
         let mut server = Self {
@@ -87,13 +108,20 @@ impl RedisServer {
             port,
             dir,
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            tls,
         };
         server.spawn().then_some(server)
     }
 
     fn spawn(&mut self) -> bool {
+        let port = self.port.to_string();
+        let ports: &[&str] = if self.tls {
+            &["--port", "0", "--tls-port", &port]
+        } else {
+            &["--port", &port]
+        };
         let child = Command::new(REDIS_SERVER)
-            .args(["--port", &self.port.to_string()])
+            .args(ports)
             .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .args(["--daemonize", "no", "--loglevel", "warning"])
@@ -116,7 +144,7 @@ impl RedisServer {
                 self.child = None;
                 return false;
             }
-            if ping(self.port) {
+            if self.ready() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -125,8 +153,20 @@ impl RedisServer {
         false
     }
 
+    fn ready(&self) -> bool {
+        if self.tls {
+            // A TLS server cannot be pinged in plain text; that it listens
+            // is enough (connections wait in the backlog until its event
+            // loop runs).
+            TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+        } else {
+            ping(self.port)
+        }
+    }
+
     fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/", self.port)
     }
 
     /// Kills the server (SIGKILL: no goodbye to the clients).
@@ -169,6 +209,143 @@ impl Drop for RedisServer {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A test CA and certificates it signed, made with the `openssl` command
+/// line (P-256 keys, valid for two days) in a directory of their own,
+/// removed on drop: `server` (for 127.0.0.1), `misnamed` (for another name
+/// only) and `client` (for mutual TLS).
+struct Pki {
+    dir: PathBuf,
+}
+
+impl Pki {
+    fn new() -> Option<Self> {
+        let dir = std::env::temp_dir().join(unique("auth-store-pki-"));
+        std::fs::create_dir_all(&dir).ok()?;
+        let pki = Self { dir };
+        let made = pki.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-subj",
+            "/CN=auth-store test CA",
+            "-days",
+            "2",
+        ]) && pki.issue(
+            "server",
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n",
+        ) && pki.issue(
+            "misnamed",
+            "subjectAltName=DNS:elsewhere.invalid\nextendedKeyUsage=serverAuth\n",
+        ) && pki.issue("client", "extendedKeyUsage=clientAuth\n");
+        made.then_some(pki)
+    }
+
+    /// `NAME.key` and `NAME.crt`, signed by the CA, with extensions `ext`.
+    fn issue(&self, name: &str, ext: &str) -> bool {
+        let ext_file = format!("{name}.ext");
+        let (key, csr, crt) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.crt"),
+        );
+        std::fs::write(self.dir.join(&ext_file), ext).is_ok()
+            && self.openssl(&[
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
+                "-subj",
+                &format!("/CN={name}"),
+            ])
+            && self.openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &ext_file,
+                "-out",
+                &crt,
+            ])
+    }
+
+    fn openssl(&self, args: &[&str]) -> bool {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.dir.join(file).to_string_lossy().into_owned()
+    }
+
+    fn read(&self, file: &str) -> Vec<u8> {
+        std::fs::read(self.dir.join(file)).unwrap()
+    }
+
+    /// `redis-server` arguments serving `cert` (and presenting it to the
+    /// other nodes of a Cluster).
+    fn server_args(&self, cert: &str, auth_clients: bool) -> Vec<String> {
+        vec![
+            "--tls-cert-file".into(),
+            self.path(&format!("{cert}.crt")),
+            "--tls-key-file".into(),
+            self.path(&format!("{cert}.key")),
+            "--tls-ca-cert-file".into(),
+            self.path("ca.crt"),
+            "--tls-auth-clients".into(),
+            if auth_clients { "yes" } else { "no" }.into(),
+        ]
+    }
+
+    /// `redis-cli` arguments to reach a TLS server of this CA.
+    fn cli_args(&self) -> Vec<String> {
+        vec!["--tls".into(), "--cacert".into(), self.path("ca.crt")]
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A test CA, or a skip (a failure under CI) saying why not.
+fn pki() -> Option<Pki> {
+    let pki = Pki::new();
+    if pki.is_none() {
+        skip("the openssl command line did not make test certificates");
+    }
+    pki
 }
 
 fn free_port() -> Option<u16> {
@@ -746,23 +923,39 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Option<Self> {
+        Self::start_with(None)
+    }
+
+    /// With `pki`, every node speaks only TLS, on the Cluster bus too.
+    fn start_with(pki: Option<&Pki>) -> Option<Self> {
         let mut nodes = Vec::new();
         for _ in 0..3 {
             let conf = format!("nodes-{}.conf", unique("c"));
-            nodes.push(RedisServer::start_with(&[
+            let args = [
                 "--cluster-enabled",
                 "yes",
                 "--cluster-config-file",
                 &conf,
                 "--cluster-node-timeout",
                 "5000",
-            ])?);
+            ];
+            nodes.push(match pki {
+                Some(pki) => RedisServer::start_tls(
+                    pki,
+                    "server",
+                    false,
+                    &[&args[..], &["--tls-cluster", "yes"]].concat(),
+                )?,
+                None => RedisServer::start_with(&args)?,
+            });
         }
         let addrs: Vec<String> = nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
+        let cli_tls = pki.map(Pki::cli_args).unwrap_or_default();
         let status = Command::new("redis-cli")
+            .args(&cli_tls)
             .arg("--cluster")
             .arg("create")
             .args(&addrs)
@@ -777,7 +970,7 @@ impl Cluster {
         let cluster = Self { nodes };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if cluster.nodes.iter().all(|n| cluster_ok(n.port)) {
+            if cluster.nodes.iter().all(|n| cluster_ok(n.port, &cli_tls)) {
                 return Some(cluster);
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -790,8 +983,9 @@ impl Cluster {
     }
 }
 
-fn cluster_ok(port: u16) -> bool {
+fn cluster_ok(port: u16, cli_tls: &[String]) -> bool {
     Command::new("redis-cli")
+        .args(cli_tls)
         .args(["-p", &port.to_string(), "cluster", "info"])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("cluster_state:ok"))
@@ -1039,4 +1233,334 @@ async fn an_evicting_redis_is_refused() {
         .unwrap();
     store.check().await.unwrap();
     assert!(login(&m, "eve", None, common::meta("ua"), t).await.is_ok());
+}
+
+/// A test CA and a TLS-only server with its certificate `cert`.
+fn tls_server(cert: &str, auth_clients: bool) -> Option<(Pki, RedisServer)> {
+    let pki = pki()?;
+    let Some(server) = RedisServer::start_tls(&pki, cert, auth_clients, &[]) else {
+        skip(&format!("{REDIS_SERVER} did not start with TLS"));
+        return None;
+    };
+    Some((pki, server))
+}
+
+/// A store for `url` with short timeouts (failures here are immediate; a
+/// hang would be a bug).
+fn tls_config(url: &str) -> RedisConfig {
+    RedisConfig::standalone(url)
+        .prefix(&unique("tls"))
+        .buckets(bucket_key())
+        .connection_timeout(Duration::from_millis(500))
+        .response_timeout(Duration::from_millis(500))
+}
+
+/// A login, an authenticate and a logout, through `store`.
+async fn round_trip(store: &RedisStore) {
+    round_trip_as(store, &unique("tls")).await;
+}
+
+/// The reason a store gives when it refuses the server's certificate.
+const CERTIFICATE_REFUSED: &str = "redis TLS failed: the server's certificate was refused";
+
+/// Every kind of call fails closed on `store`; with `reason`, that is the
+/// reason given.
+async fn all_fail_closed(store: &RedisStore, reason: Option<&str>) {
+    let m = SessionManager::new(store, common::config());
+    let t = common::t0();
+    let stranger = SessionId::generate().unwrap().expose();
+    fails_closed("check", store.check()).await;
+    fails_closed("login", login(&m, "tls", None, common::meta("ua"), t)).await;
+    fails_closed("authenticate", m.authenticate(&stranger, t)).await;
+    fails_closed("logout", m.logout(&stranger)).await;
+    fails_closed("list", m.list("tls", t)).await;
+    if let Some(reason) = reason {
+        assert_eq!(
+            store.check().await.unwrap_err(),
+            Error::StoreUnavailable(reason.into())
+        );
+    }
+}
+
+/// A server whose certificate comes from a private CA, and a store given
+/// that CA: sessions work over TLS (a `rediss://` URL to a TLS-only port).
+#[tokio::test]
+async fn tls_with_a_private_ca() {
+    let Some((pki, server)) = tls_server("server", false) else {
+        return;
+    };
+    let ca = pki.read("ca.crt");
+    let store = RedisStore::new(tls_config(&server.url()).tls_root_certificates(&ca)).unwrap();
+    store.check().await.unwrap();
+    round_trip(&store).await;
+    let trusting =
+        || RedisStore::new(tls_config(&server.url()).tls_root_certificates(&ca)).unwrap();
+    common::rotate_issues_a_new_id(trusting()).await;
+    common::logout_and_destroy_all(trusting()).await;
+    common::list_and_destroy_by_handle(trusting()).await;
+}
+
+/// The same server, but the store trusts only the system's roots: the
+/// certificate is not trusted, and every call fails closed.
+#[tokio::test]
+async fn tls_without_the_ca_fails_closed() {
+    let Some((_pki, server)) = tls_server("server", false) else {
+        return;
+    };
+    let store = RedisStore::new(tls_config(&server.url())).unwrap();
+    all_fail_closed(&store, Some(CERTIFICATE_REFUSED)).await;
+}
+
+/// A certificate from the trusted CA but for another name is refused too:
+/// the name is verified, not only the chain.
+#[tokio::test]
+async fn tls_verifies_the_server_name() {
+    let Some((pki, server)) = tls_server("misnamed", false) else {
+        return;
+    };
+    let store =
+        RedisStore::new(tls_config(&server.url()).tls_root_certificates(&pki.read("ca.crt")))
+            .unwrap();
+    all_fail_closed(&store, Some(CERTIFICATE_REFUSED)).await;
+}
+
+/// A plain `redis://` client at a TLS port gets no session answers: it
+/// fails closed.
+#[tokio::test]
+async fn plain_redis_at_a_tls_port_fails_closed() {
+    let Some((_pki, server)) = tls_server("server", false) else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}/", server.port);
+    let store = RedisStore::new(tls_config(&url)).unwrap();
+    all_fail_closed(&store, None).await;
+}
+
+/// A server that requires client certificates: a store without one fails
+/// closed, a store with one signed by the server's CA works.
+#[tokio::test]
+async fn mutual_tls() {
+    let Some((pki, server)) = tls_server("server", true) else {
+        return;
+    };
+    let ca = pki.read("ca.crt");
+    let anonymous = RedisStore::new(tls_config(&server.url()).tls_root_certificates(&ca)).unwrap();
+    all_fail_closed(
+        &anonymous,
+        Some("redis TLS failed: the server refused the handshake"),
+    )
+    .await;
+    let identified = RedisStore::new(
+        tls_config(&server.url())
+            .tls_root_certificates(&ca)
+            .tls_client_identity(&pki.read("client.crt"), &pki.read("client.key")),
+    )
+    .unwrap();
+    identified.check().await.unwrap();
+    round_trip(&identified).await;
+}
+
+#[test]
+fn tls_configuration_is_checked_without_connecting() {
+    let refused = |config: RedisConfig| RedisStore::new(config).unwrap_err();
+    // Verification cannot be turned off, standalone or on any Cluster node.
+    assert_eq!(
+        refused(RedisConfig::standalone("rediss://127.0.0.1:1/#insecure")),
+        RedisConfigError::InsecureTls
+    );
+    assert_eq!(
+        refused(
+            RedisConfig::cluster(["rediss://127.0.0.1:1/", "rediss://127.0.0.1:2/#insecure"])
+                .buckets(bucket_key())
+        ),
+        RedisConfigError::InsecureTls
+    );
+    // A Cluster's nodes share one mode.
+    assert_eq!(
+        refused(
+            RedisConfig::cluster(["rediss://127.0.0.1:1/", "redis://127.0.0.1:2/"])
+                .buckets(bucket_key())
+        ),
+        RedisConfigError::InvalidUrl
+    );
+    // TLS options on a plain address would silently do nothing.
+    let fake = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    assert_eq!(
+        refused(RedisConfig::standalone("redis://127.0.0.1:1/").tls_root_certificates(fake)),
+        RedisConfigError::TlsWithoutRediss
+    );
+    assert_eq!(
+        refused(
+            RedisConfig::cluster(["redis://127.0.0.1:1/"])
+                .buckets(bucket_key())
+                .tls_client_identity(fake, fake)
+        ),
+        RedisConfigError::TlsWithoutRediss
+    );
+    // Material that does not parse is refused now, not at the first call.
+    for roots in [&b"not a pem"[..], b"", fake] {
+        assert_eq!(
+            refused(RedisConfig::standalone("rediss://127.0.0.1:1/").tls_root_certificates(roots)),
+            RedisConfigError::InvalidTlsCertificate,
+            "{roots:?}"
+        );
+    }
+    assert_eq!(
+        refused(RedisConfig::standalone("rediss://127.0.0.1:1/").tls_client_identity(fake, fake)),
+        RedisConfigError::InvalidTlsCertificate
+    );
+    // `rediss://` alone (system roots) needs nothing more.
+    assert!(RedisStore::open("rediss://127.0.0.1:1/").is_ok());
+    assert!(
+        RedisStore::new(RedisConfig::cluster(["rediss://127.0.0.1:1/"]).buckets(bucket_key()))
+            .is_ok()
+    );
+}
+
+#[test]
+fn tls_material_is_checked_and_never_shown() {
+    let Some(pki) = pki() else {
+        return;
+    };
+    let ca = pki.read("ca.crt");
+    let (cert, key) = (pki.read("client.crt"), pki.read("client.key"));
+    let url = "rediss://127.0.0.1:1/";
+    // A root PEM with no certificate in it (a key, say) would trust nothing.
+    assert_eq!(
+        RedisStore::new(RedisConfig::standalone(url).tls_root_certificates(&key)).unwrap_err(),
+        RedisConfigError::InvalidTlsCertificate
+    );
+    // A client key that is not the certificate's.
+    assert_eq!(
+        RedisStore::new(
+            RedisConfig::standalone(url).tls_client_identity(&cert, &pki.read("server.key"))
+        )
+        .unwrap_err(),
+        RedisConfigError::InvalidTlsCertificate
+    );
+    // No certificate at all for the key.
+    assert_eq!(
+        RedisStore::new(RedisConfig::standalone(url).tls_client_identity(b"", &key)).unwrap_err(),
+        RedisConfigError::InvalidTlsCertificate
+    );
+    let config = RedisConfig::cluster([url])
+        .buckets(bucket_key())
+        .tls_root_certificates(&ca)
+        .tls_client_identity(&cert, &key);
+    let store = RedisStore::new(config.clone()).unwrap();
+    for shown in [format!("{config:?}"), format!("{store:?}")] {
+        assert!(!shown.contains("BEGIN"), "{shown}");
+        for pem in [&ca, &cert, &key] {
+            for line in String::from_utf8_lossy(pem).lines().filter(|l| l.len() > 8) {
+                assert!(!shown.contains(line), "{shown}");
+            }
+        }
+    }
+}
+
+/// redis-rs builds its rustls configuration with the process's default
+/// crypto provider; a TLS store installs ring's when there is none (so no
+/// connection ever panics for want of one) and keeps the application's own.
+/// Each case runs in a child process: the provider is process-wide, and
+/// other tests here install it.
+#[test]
+fn a_tls_store_installs_a_crypto_provider_unless_there_is_one() {
+    use rustls::crypto::{CryptoProvider, ring};
+    const CHILD: &str = "AUTH_TEST_CRYPTO_PROVIDER_CASE";
+    match std::env::var(CHILD).as_deref() {
+        Ok("none") => {
+            assert!(CryptoProvider::get_default().is_none());
+            RedisStore::open("redis://127.0.0.1:1/").unwrap();
+            assert!(
+                CryptoProvider::get_default().is_none(),
+                "a plain store leaves the process alone"
+            );
+            RedisStore::open("rediss://127.0.0.1:1/").unwrap();
+            assert!(CryptoProvider::get_default().is_some());
+        }
+        Ok("own") => {
+            // The application's choice: ring with one cipher suite only.
+            let mut own = ring::default_provider();
+            own.cipher_suites.truncate(1);
+            own.install_default().unwrap();
+            RedisStore::open("rediss://127.0.0.1:1/").unwrap();
+            assert_eq!(
+                CryptoProvider::get_default().unwrap().cipher_suites.len(),
+                1
+            );
+        }
+        _ => {
+            for case in ["none", "own"] {
+                let out = Command::new(std::env::current_exe().unwrap())
+                    .args([
+                        "--exact",
+                        "a_tls_store_installs_a_crypto_provider_unless_there_is_one",
+                        "--test-threads=1",
+                    ])
+                    .env(CHILD, case)
+                    .output()
+                    .unwrap();
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    out.status.success() && stdout.contains("1 passed"),
+                    "case {case}:\n{stdout}\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_cluster_over_tls() {
+    let Some(pki) = pki() else {
+        return;
+    };
+    let Some(cluster) = Cluster::start_with(Some(&pki)) else {
+        skip("a local Redis Cluster over TLS did not form");
+        return;
+    };
+    assert!(cluster.urls().iter().all(|u| u.starts_with("rediss://")));
+    let ca = pki.read("ca.crt");
+    let make = |trusted: bool| {
+        let config = RedisConfig::cluster(cluster.urls())
+            .prefix(&unique("cltls"))
+            .buckets(bucket_key())
+            .connection_timeout(Duration::from_millis(500))
+            .response_timeout(Duration::from_millis(500));
+        RedisStore::new(if trusted {
+            config.tls_root_certificates(&ca)
+        } else {
+            config
+        })
+        .unwrap()
+    };
+    let store = make(true);
+    store.check().await.unwrap();
+    common::create_load_and_garbage(make(true)).await;
+    common::logout_and_destroy_all(make(true)).await;
+    common::rotate_issues_a_new_id(make(true)).await;
+    // Users whose keys land on different masters: every node is reached
+    // over TLS (the nodes the client discovers, not only the ones given).
+    let users: Vec<String> = (0..12).map(|i| unique(&format!("ct{i}"))).collect();
+    for user in &users {
+        round_trip_as(&store, user).await;
+    }
+    let buckets = bucket_key();
+    let slots: std::collections::HashSet<u8> = users.iter().map(|u| buckets.of_user(u)).collect();
+    assert!(slots.len() > 1);
+
+    all_fail_closed(&make(false), Some(CERTIFICATE_REFUSED)).await;
+}
+
+/// A login, an authenticate and a logout of `user`, through `store`.
+async fn round_trip_as(store: &RedisStore, user: &str) {
+    let m = SessionManager::new(store, common::config());
+    let t = common::t0();
+    let s = login(&m, user, None, common::meta("ua"), t).await.unwrap();
+    let cookie = s.id.expose();
+    let active = m.authenticate(&cookie, t + 1).await.unwrap().unwrap();
+    assert_eq!(active.record.user_id, user);
+    assert!(m.logout(&cookie).await.unwrap());
+    assert!(m.authenticate(&cookie, t + 2).await.unwrap().is_none());
 }

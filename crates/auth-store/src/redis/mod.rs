@@ -40,6 +40,14 @@
 //! everywhere" would then miss them. On first use the store reads the
 //! policy (`INFO memory`) and, unless told to accept the risk, refuses to
 //! work (`store_unavailable`, naming the policy) until it is `noeviction`.
+//!
+//! ## TLS
+//!
+//! `rediss://` addresses connect over TLS (rustls, with ring's
+//! cryptography). The server's certificate is always verified, chain and
+//! name, against the system's roots or against the CAs given to
+//! [`RedisConfig::tls_root_certificates`]; there is no way to turn that off
+//! (an address ending in `#insecure` is refused).
 
 use core::fmt;
 use core::future::Future;
@@ -51,7 +59,13 @@ use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore, encode_user
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
-use redis::{Client, RedisError, Script, Value};
+use redis::{
+    Client, ClientTlsConfig, ConnectionAddr, IntoConnectionInfo, RedisError, Script,
+    TlsCertificates, Value,
+};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::sync::OnceCell;
 
 /// The default key prefix.
@@ -61,10 +75,11 @@ pub const DEFAULT_PREFIX: &str = "auth";
 /// Redis refuses times that overflow its own clock arithmetic.
 const MAX_EXPIRY_MS: u64 = 253_402_300_799_000;
 
-/// How to reach Redis: the address(es), the key prefix, the bucket key and
-/// the timeouts.
+/// How to reach Redis: the address(es), the key prefix, the bucket key,
+/// the timeouts and the TLS trust.
 ///
-/// `Debug` shows no addresses (a URL can carry a password) and no secret.
+/// `Debug` shows no addresses (a URL can carry a password), no secret and
+/// no certificate or key.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RedisConfig {
@@ -75,6 +90,18 @@ pub struct RedisConfig {
     accept_eviction: bool,
     connection_timeout: Duration,
     response_timeout: Duration,
+    tls_roots: Option<Vec<u8>>,
+    tls_identity: Option<TlsIdentity>,
+}
+
+/// A client certificate chain and its private key, both PEM.
+#[derive(Clone)]
+struct TlsIdentity {
+    cert_chain: Vec<u8>,
+    // Not wiped on drop: redis-rs and rustls keep their own parsed copies
+    // for as long as the store lives, so wiping this one would protect
+    // nothing.
+    key: Vec<u8>,
 }
 
 impl RedisConfig {
@@ -90,6 +117,8 @@ impl RedisConfig {
             accept_eviction: false,
             connection_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(1),
+            tls_roots: None,
+            tls_identity: None,
         }
     }
 
@@ -151,6 +180,94 @@ impl RedisConfig {
         self.response_timeout = timeout;
         self
     }
+
+    /// Verifies the servers' certificates against the CA certificate(s) in
+    /// `pem` (one or more `CERTIFICATE` blocks) **instead of** the system's
+    /// roots: for a Redis whose certificate comes from a private CA. The
+    /// addresses must be `rediss://`. Without it, `rediss://` verifies
+    /// against the system's roots.
+    ///
+    /// ```no_run
+    /// use auth_store::{RedisConfig, RedisStore};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let ca = std::fs::read("/etc/myapp/redis-ca.pem")?;
+    /// let store = RedisStore::new(
+    ///     RedisConfig::standalone("rediss://redis.internal:6380/").tls_root_certificates(&ca),
+    /// )?;
+    /// # let _ = store;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn tls_root_certificates(mut self, pem: &[u8]) -> Self {
+        self.tls_roots = Some(pem.to_vec());
+        self
+    }
+
+    /// Presents this client certificate (`cert_chain_pem`: the certificate,
+    /// then any intermediates) with its private key (`key_pem`: PKCS#8,
+    /// PKCS#1 or SEC1) to a Redis that requires mutual TLS
+    /// (`tls-auth-clients yes`). The addresses must be `rediss://`.
+    #[must_use]
+    pub fn tls_client_identity(mut self, cert_chain_pem: &[u8], key_pem: &[u8]) -> Self {
+        self.tls_identity = Some(TlsIdentity {
+            cert_chain: cert_chain_pem.to_vec(),
+            key: key_pem.to_vec(),
+        });
+        self
+    }
+
+    /// Whether TLS options were given.
+    fn has_tls_options(&self) -> bool {
+        self.tls_roots.is_some() || self.tls_identity.is_some()
+    }
+
+    /// The TLS options in redis-rs's form, checked with the same parsers
+    /// (and the same crypto provider) that will use them, so bad material is
+    /// a configuration error now rather than an outage later.
+    fn tls_certificates(&self) -> Result<TlsCertificates, RedisConfigError> {
+        let provider = rustls::crypto::ring::default_provider();
+        let root_cert = match &self.tls_roots {
+            Some(pem) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for cert in CertificateDer::pem_slice_iter(pem) {
+                    let cert = cert.map_err(|_| RedisConfigError::InvalidTlsCertificate)?;
+                    roots
+                        .add(cert)
+                        .map_err(|_| RedisConfigError::InvalidTlsCertificate)?;
+                }
+                // An empty store would trust nothing: every connection would
+                // fail, far from the mistake that caused it.
+                if roots.is_empty() {
+                    return Err(RedisConfigError::InvalidTlsCertificate);
+                }
+                Some(pem.clone())
+            }
+            None => None,
+        };
+        let client_tls = match &self.tls_identity {
+            Some(identity) => {
+                let chain = CertificateDer::pem_slice_iter(&identity.cert_chain)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| RedisConfigError::InvalidTlsCertificate)?;
+                let key = PrivateKeyDer::from_pem_slice(&identity.key)
+                    .map_err(|_| RedisConfigError::InvalidTlsCertificate)?;
+                // Refuses an empty chain, an unsupported key and a key that
+                // does not belong to the certificate.
+                rustls::sign::CertifiedKey::from_der(chain, key, &provider)
+                    .map_err(|_| RedisConfigError::InvalidTlsCertificate)?;
+                Some(ClientTlsConfig {
+                    client_cert: identity.cert_chain.clone(),
+                    client_key: identity.key.clone(),
+                })
+            }
+            None => None,
+        };
+        Ok(TlsCertificates {
+            client_tls,
+            root_cert,
+        })
+    }
 }
 
 impl fmt::Debug for RedisConfig {
@@ -163,6 +280,8 @@ impl fmt::Debug for RedisConfig {
             .field("accept_eviction", &self.accept_eviction)
             .field("connection_timeout", &self.connection_timeout)
             .field("response_timeout", &self.response_timeout)
+            .field("tls_root_certificates", &self.tls_roots.is_some())
+            .field("tls_client_identity", &self.tls_identity.is_some())
             .finish()
     }
 }
@@ -175,10 +294,19 @@ pub enum RedisConfigError {
     InvalidPrefix,
     /// No node address was given.
     NoNodes,
-    /// An address does not parse as a Redis URL.
+    /// An address does not parse as a Redis URL, or a Cluster's addresses
+    /// mix `redis://` and `rediss://`.
     InvalidUrl,
     /// A Cluster needs a bucket key ([`RedisConfig::buckets`]).
     MissingBuckets,
+    /// An address asks to skip verifying the server's certificate
+    /// (`rediss://...#insecure`), which this store never does.
+    InsecureTls,
+    /// TLS options were given but an address is not `rediss://`.
+    TlsWithoutRediss,
+    /// A TLS certificate or key does not parse, a root PEM holds no
+    /// certificate, or the client key does not match its certificate.
+    InvalidTlsCertificate,
 }
 
 impl fmt::Display for RedisConfigError {
@@ -188,6 +316,9 @@ impl fmt::Display for RedisConfigError {
             Self::NoNodes => "no redis address was given",
             Self::InvalidUrl => "a redis address does not parse",
             Self::MissingBuckets => "a redis cluster store needs a bucket key",
+            Self::InsecureTls => "redis TLS without certificate verification is refused",
+            Self::TlsWithoutRediss => "redis TLS options need rediss:// addresses",
+            Self::InvalidTlsCertificate => "a redis TLS certificate or key is not usable",
         })
     }
 }
@@ -197,7 +328,7 @@ impl core::error::Error for RedisConfigError {}
 /// Where the connection comes from; built on first use, so the app starts
 /// while Redis is down.
 enum Target {
-    Standalone(Client),
+    Standalone(Box<Client>),
     Cluster(Box<ClusterClient>),
 }
 
@@ -277,20 +408,37 @@ impl RedisStore {
         if config.cluster && config.buckets.is_none() {
             return Err(RedisConfigError::MissingBuckets);
         }
+        let tls = tls_of(&config.nodes)?;
+        if config.has_tls_options() && !tls {
+            return Err(RedisConfigError::TlsWithoutRediss);
+        }
+        let certs = if config.has_tls_options() {
+            Some(config.tls_certificates()?)
+        } else {
+            None
+        };
+        if tls {
+            install_crypto_provider();
+        }
         let target = if config.cluster {
             // Parses the addresses; the connection is made on first use.
-            let client = ClusterClientBuilder::new(config.nodes.iter().map(String::as_str))
+            let mut builder = ClusterClientBuilder::new(config.nodes.iter().map(String::as_str))
                 .connection_timeout(config.connection_timeout)
                 .response_timeout(config.response_timeout)
-                .retries(1)
-                .build()
-                .map_err(|_| RedisConfigError::InvalidUrl)?;
-            Target::Cluster(Box::new(client))
+                .retries(1);
+            if let Some(certs) = certs {
+                builder = builder.certs(certs);
+            }
+            Target::Cluster(Box::new(
+                builder.build().map_err(|_| RedisConfigError::InvalidUrl)?,
+            ))
         } else {
             let url = config.nodes.first().ok_or(RedisConfigError::NoNodes)?;
-            Target::Standalone(
-                Client::open(url.as_str()).map_err(|_| RedisConfigError::InvalidUrl)?,
-            )
+            let client = match certs {
+                Some(certs) => Client::build_with_tls(url.as_str(), certs),
+                None => Client::open(url.as_str()),
+            };
+            Target::Standalone(Box::new(client.map_err(|_| RedisConfigError::InvalidUrl)?))
         };
         let call_timeout = config
             .connection_timeout
@@ -365,7 +513,7 @@ impl RedisStore {
                             .set_response_timeout(Some(self.response_timeout))
                             .set_number_of_retries(1)
                             .set_max_delay(Duration::from_millis(500));
-                        ConnectionManager::new_lazy_with_config(client.clone(), config)
+                        ConnectionManager::new_lazy_with_config(Client::clone(client), config)
                             .map(Conn::Standalone)
                             .map_err(unavailable)
                     }
@@ -438,6 +586,42 @@ impl RedisStore {
     }
 }
 
+/// Whether the addresses are all `rediss://` (true) or all plain (false).
+/// Refuses a mix (a Cluster's nodes share one mode; redis-rs would not
+/// notice once TLS options are given) and `#insecure`.
+fn tls_of(nodes: &[String]) -> Result<bool, RedisConfigError> {
+    let mut tls = None;
+    for node in nodes {
+        let info = node
+            .as_str()
+            .into_connection_info()
+            .map_err(|_| RedisConfigError::InvalidUrl)?;
+        let this = match info.addr() {
+            ConnectionAddr::TcpTls { insecure: true, .. } => {
+                return Err(RedisConfigError::InsecureTls);
+            }
+            ConnectionAddr::TcpTls { .. } => true,
+            _ => false,
+        };
+        if tls.replace(this).is_some_and(|seen| seen != this) {
+            return Err(RedisConfigError::InvalidUrl);
+        }
+    }
+    Ok(tls.unwrap_or(false))
+}
+
+/// redis-rs builds its rustls configuration with the process's default
+/// crypto provider, and rustls panics at the first connection when it has
+/// none and cannot pick one from its features alone (an application whose
+/// dependencies also enable aws-lc-rs). So ring's is installed, unless the
+/// application installed one of its own first, which is then kept.
+fn install_crypto_provider() {
+    if CryptoProvider::get_default().is_none() {
+        // Fails only when another thread installed one in between: fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// Reads `maxmemory_policy` from `INFO memory` (every node's, in a
 /// Cluster) and refuses anything but `noeviction`. A Redis that will not
 /// say (a restricted `INFO`) cannot be checked and is accepted.
@@ -505,7 +689,9 @@ fn expiry_ms(record: &SessionRecord) -> u64 {
 /// Maps a Redis failure to `store_unavailable`, with a message that names
 /// the kind of failure only (never a key, a value or an address).
 fn unavailable(err: RedisError) -> Error {
-    let why = if err.is_timeout() {
+    let why = if let Some(why) = tls_failure(&err) {
+        why.into()
+    } else if err.is_timeout() {
         "redis timed out".into()
     } else if err.is_connection_refusal() {
         "redis refused the connection".into()
@@ -519,6 +705,24 @@ fn unavailable(err: RedisError) -> Error {
         format!("redis failed ({:?})", err.kind())
     };
     Error::StoreUnavailable(why)
+}
+
+/// What went wrong in a failed TLS handshake, if that is what `err` is.
+/// redis-rs passes rustls's error on only as text (inside an I/O error, or
+/// in the message of a Cluster's first connection), so the text is read,
+/// for rustls's two commonest failures, and never repeated.
+fn tls_failure(err: &RedisError) -> Option<&'static str> {
+    if err.kind() != redis::ErrorKind::Io {
+        return None;
+    }
+    let text = err.to_string();
+    if text.contains("invalid peer certificate") {
+        Some("redis TLS failed: the server's certificate was refused")
+    } else if text.contains("received fatal alert") {
+        Some("redis TLS failed: the server refused the handshake")
+    } else {
+        None
+    }
 }
 
 struct Scripts {
