@@ -99,7 +99,8 @@ enum Command {
     /// Verify a token; print its payload on success.
     #[command(after_help = "Examples:\n  \
         authtool verify --key key.jwk --iss me --aud api TOKEN\n  \
-        authtool verify --key jwks.json --leeway 30 --require jti - < token")]
+        authtool verify --key jwks.json --aud api --leeway 30 --require jti - < token\n  \
+        authtool verify --key key.jwk --any-aud TOKEN   # accept whatever `aud` says")]
     Verify(VerifyArgs),
     /// Print a token's header and payload WITHOUT verifying it.
     #[command(after_help = "Example:\n  authtool decode eyJhbGciOi...")]
@@ -166,9 +167,14 @@ struct VerifyArgs {
     /// Expected `iss`.
     #[arg(long)]
     iss: Option<String>,
-    /// Accepted `aud`; repeat for several (any one must match).
+    /// Accepted `aud`; repeat for several (any one must match). Without it,
+    /// a token that has an `aud` is rejected (`invalid_audience`).
     #[arg(long)]
     aud: Vec<String>,
+    /// Accept a token whatever its `aud` says (instead of naming the
+    /// audience with --aud).
+    #[arg(long, conflicts_with = "aud")]
+    any_aud: bool,
     /// Tolerated clock skew in seconds (at most 300).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=300))]
     leeway: Option<u64>,
@@ -341,6 +347,9 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     }
     for aud in args.aud {
         validation = validation.audience(aud);
+    }
+    if args.any_aud {
+        validation = validation.any_audience();
     }
     if let Some(leeway) = args.leeway {
         validation = validation.leeway(leeway);

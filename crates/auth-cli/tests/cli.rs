@@ -307,8 +307,8 @@ fn verify_success_prints_the_payload_on_one_line() {
     assert_eq!(payload["sub"], "alice");
     // From standard input, with `-` or with no argument, trailing newline ok.
     for args in [
-        &["verify", "--key", key.as_str(), "-"][..],
-        &["verify", "--key", key.as_str()],
+        &["verify", "--key", key.as_str(), "--aud", "api", "-"][..],
+        &["verify", "--key", key.as_str(), "--aud", "api"],
     ] {
         let r = run_with_stdin(args, Some(&format!("{token}\n")));
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -396,7 +396,11 @@ fn verify_rejections_carry_the_exact_code() {
         ),
         (vec!["--iss", "them"], token.clone(), "invalid_issuer"),
         (vec!["--aud", "web"], token.clone(), "invalid_audience"),
-        (vec!["--require", "jti"], token.clone(), "missing_claim"),
+        (
+            vec!["--aud", "api", "--require", "jti"],
+            token.clone(),
+            "missing_claim",
+        ),
         (vec!["--typ", "at+jwt"], token.clone(), "invalid_type"),
         (
             vec![],
@@ -442,6 +446,50 @@ fn verify_rejections_carry_the_exact_code() {
     let eternal = forge(&sk, &hs, &json!({"sub": "u"}));
     ok(&refs(&v(&["--no-exp"], &eternal)));
     usage_error(&refs(&v(&["--leeway", "301"], &token)));
+}
+
+/// RFC 7519 section 4.1.3: without `--aud`, a token that names an audience
+/// is for someone else. `--any-aud` is the explicit opt-out.
+#[test]
+fn verify_without_aud_rejects_a_token_that_has_one() {
+    let dir = Dir::new();
+    let key = dir.keygen("k", &["--alg", "ES256"]);
+    let now: u64 = NOW.parse().unwrap();
+    let for_api = ok(&[
+        "sign", "--key", &key, "--aud", "api", "--ttl", "1m", "--now", NOW,
+    ]);
+    let for_none = ok(&["sign", "--key", &key, "--ttl", "1m", "--now", NOW]);
+    let verify = |extra: &[&str], token: &str| {
+        let mut args = vec!["verify", "--key", &key, "--now", NOW];
+        args.extend(extra);
+        args.push(token);
+        run(&args)
+    };
+    let r = verify(&[], &for_api);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "rejected: invalid_audience: no audience matches the expected ones\n"
+    );
+    // Options that do not name an audience do not change that.
+    let r = verify(&["--leeway", "300", "--no-exp"], &for_api);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("rejected: invalid_audience: "));
+
+    let payload = |r: Run| -> Value {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    assert_eq!(payload(verify(&["--aud", "api"], &for_api))["aud"], "api");
+    assert_eq!(payload(verify(&["--any-aud"], &for_api))["aud"], "api");
+    // A token without `aud` needs neither.
+    assert_eq!(payload(verify(&[], &for_none))["exp"], now + 60);
+    assert_eq!(payload(verify(&["--any-aud"], &for_none))["exp"], now + 60);
+    // --any-aud never stands beside an audience it would seem to weaken.
+    let mut args = vec!["verify", "--key", key.as_str(), "--aud", "web"];
+    args.extend(["--any-aud", for_api.as_str()]);
+    usage_error(&args);
 }
 
 #[test]
