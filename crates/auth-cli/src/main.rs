@@ -64,7 +64,8 @@ enum Command {
         /// Algorithm the key is for (HS256 ... ES384).
         #[arg(long)]
         alg: Algorithm,
-        /// Key id (default: the RFC 7638 thumbprint).
+        /// Key id (default: the RFC 7638 thumbprint of an RSA or EC key; for
+        /// an HMAC secret a keyed id that reveals nothing about it).
         #[arg(long)]
         kid: Option<String>,
         /// RSA modulus size; RSA algorithms only.

@@ -383,3 +383,117 @@ fn jwks_parse_and_set_rules() {
     );
     assert!(Jwk::parse("[]").is_err());
 }
+
+/// A 32-byte secret whose derived key id is pinned below.
+const PINNED_SECRET: &[u8; 32] = b"auth-core pinned kid test secret";
+/// `base64url(HMAC-SHA256(key = PINNED_SECRET, "auth-core oct kid v1")[..16])`,
+/// computed independently (Python's `hmac`). A change of the derivation must
+/// change this test, deliberately: deployed tokens carry the old ids.
+const PINNED_KID: &str = "ozAdFfROFtD0nOr2NuIa-Q";
+/// The RFC 7638 thumbprint of the same secret, which used to be its kid:
+/// SHA-256 of `{"k":"...","kty":"oct"}`.
+const PINNED_THUMBPRINT: &str = "F-B8-e61optBz2y1993kLikbq8B7kYdIgVMXwfzvjFw";
+
+/// The RFC 7638 thumbprint an `oct` JWK of `secret` would have.
+fn oct_thumbprint(secret: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let k = base64ct::Base64UrlUnpadded::encode_string(secret);
+    base64ct::Base64UrlUnpadded::encode_string(&Sha256::digest(format!(
+        r#"{{"k":"{k}","kty":"oct"}}"#
+    )))
+}
+
+#[test]
+fn hmac_default_kid_is_a_pinned_keyed_derivation_not_the_thumbprint() {
+    assert_eq!(oct_thumbprint(PINNED_SECRET), PINNED_THUMBPRINT);
+    for alg in [Algorithm::Hs256, Algorithm::Hs384, Algorithm::Hs512] {
+        let secret = [PINNED_SECRET.as_slice(); 2].concat();
+        let secret = &secret[..alg.hash_len()];
+        let sk = SigningKey::from_hmac_secret(alg, secret).unwrap();
+        assert_ne!(sk.kid(), oct_thumbprint(secret), "{alg}");
+        assert_eq!(sk.kid().len(), 22, "{alg}");
+        // The same secret under every algorithm has the same id.
+        assert_eq!(
+            sk.kid(),
+            SigningKey::from_hmac_secret(Algorithm::Hs256, secret)
+                .unwrap()
+                .kid()
+        );
+    }
+    let sk = SigningKey::from_hmac_secret(Algorithm::Hs256, PINNED_SECRET).unwrap();
+    assert_eq!(sk.kid(), PINNED_KID);
+    assert_eq!(sk.verifying_key().kid(), PINNED_KID);
+
+    // Neither the token header nor the private JWK carries the thumbprint.
+    let token = sk
+        .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+        .unwrap();
+    let header = base64ct::Base64UrlUnpadded::decode_vec(token.split('.').next().unwrap()).unwrap();
+    assert_eq!(
+        String::from_utf8(header).unwrap(),
+        format!(r#"{{"alg":"HS256","typ":"JWT","kid":"{PINNED_KID}"}}"#)
+    );
+    let jwk = sk.to_private_jwk();
+    assert!(jwk.contains(PINNED_KID), "{}", *jwk);
+    assert!(!jwk.contains(PINNED_THUMBPRINT), "{}", *jwk);
+    // And nothing computes it: a secret has no thumbprint.
+    assert_eq!(sk.verifying_key().thumbprint(), None);
+    assert_eq!(
+        VerifyingKey::from_hmac_secret(Algorithm::Hs256, PINNED_SECRET)
+            .unwrap()
+            .thumbprint(),
+        None
+    );
+}
+
+#[test]
+fn hmac_default_kid_is_stable_across_loads_and_differs_between_secrets() {
+    let secret = SigningKey::generate(Algorithm::Hs256).unwrap();
+    let jwk: Value = serde_json::from_str(&secret.to_private_jwk()).unwrap();
+    let raw = base64ct::Base64UrlUnpadded::decode_vec(jwk["k"].as_str().unwrap()).unwrap();
+    let mut without_kid = jwk.clone();
+    without_kid.as_object_mut().unwrap().remove("kid");
+    // Two independent loads (as two processes of one deployment would do),
+    // through every way in: they agree, so a token one signs the other
+    // finds by its kid.
+    let loads = [
+        SigningKey::from_hmac_secret(Algorithm::Hs256, &raw)
+            .unwrap()
+            .verifying_key(),
+        VerifyingKey::from_hmac_secret(Algorithm::Hs256, &raw).unwrap(),
+        VerifyingKey::from_jwk(&without_kid.to_string(), None).unwrap(),
+        VerifyingKey::from_jwk(&secret.to_private_jwk(), None).unwrap(),
+    ];
+    for key in &loads {
+        assert_eq!(key.kid(), secret.kid());
+    }
+    let token = secret
+        .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+        .unwrap();
+    let mut set = KeySet::new();
+    set.add(loads[1].clone()).unwrap();
+    set.add(
+        SigningKey::generate(Algorithm::Hs256)
+            .unwrap()
+            .verifying_key(),
+    )
+    .unwrap();
+    set.verify::<Value>(&token, &Validation::new(), NOW)
+        .unwrap();
+
+    // Different secrets, different ids (including secrets one bit apart).
+    let mut kids = std::collections::HashSet::new();
+    for i in 0..32 {
+        let mut s = [0x5a_u8; 32];
+        s[i / 8] ^= 1 << (i % 8);
+        let kid = SigningKey::from_hmac_secret(Algorithm::Hs256, &s)
+            .unwrap()
+            .kid()
+            .to_owned();
+        assert_ne!(kid, oct_thumbprint(&s));
+        assert!(kids.insert(kid));
+    }
+    // RSA and EC keys keep the RFC 7638 thumbprint.
+    let ec = SigningKey::generate(Algorithm::Es256).unwrap();
+    assert_eq!(Some(ec.kid().to_owned()), ec.verifying_key().thumbprint());
+}
