@@ -370,7 +370,9 @@ fn jwks_parse_and_set_rules() {
     );
     // A set with an HMAC key has nothing public to publish.
     let mut secret = KeySet::new();
-    secret.set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap());
+    secret
+        .set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap())
+        .unwrap();
     assert_eq!(
         secret.to_jwks().unwrap_err(),
         Error::InvalidKey("an HMAC secret has no public JWK")
@@ -496,4 +498,62 @@ fn hmac_default_kid_is_stable_across_loads_and_differs_between_secrets() {
     // RSA and EC keys keep the RFC 7638 thumbprint.
     let ec = SigningKey::generate(Algorithm::Es256).unwrap();
     assert_eq!(Some(ec.kid().to_owned()), ec.verifying_key().thumbprint());
+}
+
+#[test]
+fn set_signing_key_refuses_a_different_key_under_a_taken_kid() {
+    let taken = Err(Error::InvalidKey(
+        "the set already holds a different key with this kid",
+    ));
+    let claims = || Claims::new(auth_core::Empty {}).valid_for(NOW, 60);
+    for alg in [Algorithm::Hs256, Algorithm::Es256, Algorithm::Rs256] {
+        let old = SigningKey::generate(alg).unwrap().with_kid("k");
+        let new = SigningKey::generate(alg).unwrap().with_kid("k");
+        let mut set = KeySet::new();
+        set.add(old.verifying_key()).unwrap();
+        assert_eq!(set.set_signing_key(new.clone()), taken, "{alg}");
+        // Nothing changed: no signing key, and the old key still verifies.
+        assert!(set.signing_key().is_none());
+        assert_eq!(set.keys().len(), 1);
+        set.verify::<Value>(&old.sign(&claims()).unwrap(), &Validation::new(), NOW)
+            .unwrap();
+
+        // The same key again (a clone, or loaded anew) is fine.
+        assert_eq!(set.set_signing_key(old.clone()), Ok(()));
+        let reloaded = SigningKey::from_jwk(&old.to_private_jwk(), None).unwrap();
+        assert_eq!(set.set_signing_key(reloaded), Ok(()));
+        assert_eq!(set.keys().len(), 1);
+        set.verify::<Value>(&set.sign(&claims()).unwrap(), &Validation::new(), NOW)
+            .unwrap();
+        // A signing key in place is not replaced by a different one either.
+        assert_eq!(set.set_signing_key(new), taken, "{alg}");
+        assert_eq!(set.signing_key().unwrap().kid(), "k");
+        set.verify::<Value>(&set.sign(&claims()).unwrap(), &Validation::new(), NOW)
+            .unwrap();
+    }
+    // Same secret bytes under another algorithm is another key.
+    let secret = [3u8; 64];
+    let mut set = KeySet::new();
+    set.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs256, &secret).unwrap())
+        .unwrap();
+    assert_eq!(
+        set.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs512, &secret).unwrap()),
+        taken
+    );
+    // A secret that differs in its last byte only.
+    let mut other = secret;
+    other[63] ^= 1;
+    assert_eq!(
+        set.set_signing_key(
+            SigningKey::from_hmac_secret(Algorithm::Hs256, &other)
+                .unwrap()
+                .with_kid(set.keys()[0].kid())
+        ),
+        taken
+    );
+    // Same material, same kid, same algorithm: accepted.
+    assert_eq!(
+        set.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs256, &secret).unwrap()),
+        Ok(())
+    );
 }

@@ -119,7 +119,7 @@ fn key_set_selects_by_kid_and_publishes_jwks() {
         .with_kid("new");
     let mut set = KeySet::new();
     set.add(old.verifying_key()).unwrap();
-    set.set_signing_key(new.clone());
+    set.set_signing_key(new.clone()).unwrap();
     let by_old = old.sign(&claims()).unwrap();
     let by_new = set.sign(&claims()).unwrap();
     set.verify::<App>(&by_old, &validation(), NOW).unwrap();

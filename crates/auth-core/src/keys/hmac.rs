@@ -78,6 +78,12 @@ impl HmacKey {
         &self.kid
     }
 
+    /// Whether `other` holds the same secret, compared in constant time (the
+    /// length is public).
+    pub(crate) fn same_secret(&self, other: &Self) -> bool {
+        ct::ct_eq_bool(&self.secret, &other.secret)
+    }
+
     /// The MAC state after absorbing `prefix`: signing inputs that start
     /// with it (a key's usual header) then hash only what follows.
     pub(crate) fn absorb(&self, prefix: &[u8]) -> HmacPrefix {

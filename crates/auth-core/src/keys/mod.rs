@@ -172,6 +172,27 @@ impl VerifyingKey {
         }
     }
 
+    /// Whether `other` is the same key: the same algorithm and the same key
+    /// material (HMAC secrets compared in constant time). Key ids are not
+    /// compared.
+    pub(crate) fn same_key(&self, other: &Self) -> bool {
+        if self.alg != other.alg {
+            return false;
+        }
+        match (&self.inner, &other.inner) {
+            #[cfg(feature = "hmac")]
+            (Verifier::Hmac(a), Verifier::Hmac(b)) => a.same_secret(b),
+            #[cfg(feature = "rsa")]
+            (Verifier::Rsa(a), Verifier::Rsa(b)) => a.public_key() == b.public_key(),
+            #[cfg(feature = "ecdsa")]
+            (Verifier::Ec(a), Verifier::Ec(b)) => {
+                a.curve() == b.curve() && a.coordinates() == b.coordinates()
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
     pub(crate) fn known_header(&self) -> &KnownHeader {
         &self.known
     }

@@ -36,12 +36,26 @@ impl KeySet {
     }
 
     /// Sets the signing key (replacing any earlier one) and adds its
-    /// verifying key to the set, unless one with its kid is already there.
-    pub fn set_signing_key(&mut self, key: SigningKey) {
-        if !self.keys.iter().any(|k| k.kid() == key.kid()) {
-            self.keys.push(key.verifying_key());
+    /// verifying key to the set.
+    ///
+    /// If the set already holds a key with this kid, it must be this very key
+    /// (same algorithm, same key material): a different key under the same
+    /// kid would be chosen to verify every token the new key signs, and all
+    /// of them would fail. That is refused like [`KeySet::add`] refuses it,
+    /// and the set is left unchanged.
+    pub fn set_signing_key(&mut self, key: SigningKey) -> Result<(), Error> {
+        let public = key.verifying_key();
+        match self.keys.iter().find(|k| k.kid() == key.kid()) {
+            Some(existing) if !existing.same_key(&public) => {
+                return Err(Error::InvalidKey(
+                    "the set already holds a different key with this kid",
+                ));
+            }
+            Some(_) => {}
+            None => self.keys.push(public),
         }
         self.signer = Some(key);
+        Ok(())
     }
 
     /// Removes the verifying key with `kid`; returns whether one was there.
