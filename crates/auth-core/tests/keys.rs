@@ -501,6 +501,71 @@ fn hmac_default_kid_is_stable_across_loads_and_differs_between_secrets() {
 }
 
 #[test]
+fn published_jwks_refuses_secrets_and_key_files_load_them_explicitly() {
+    let a = SigningKey::generate(Algorithm::Hs256)
+        .unwrap()
+        .with_kid("a");
+    let b = SigningKey::generate(Algorithm::Hs512)
+        .unwrap()
+        .with_kid("b");
+    let hmac_file = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        *a.to_private_jwk(),
+        *b.to_private_jwk()
+    );
+    assert_eq!(
+        KeySet::from_jwks(&hmac_file).unwrap_err(),
+        Error::InvalidKey("a published JWKS must not hold a secret (`oct`) key")
+    );
+    // One `oct` key among public ones is enough, whatever its position.
+    let ec = SigningKey::generate(Algorithm::Es256).unwrap();
+    let mixed = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        ec.verifying_key().to_public_jwk().unwrap(),
+        *a.to_private_jwk()
+    );
+    assert_eq!(
+        KeySet::from_jwks(&mixed).unwrap_err(),
+        Error::InvalidKey("a published JWKS must not hold a secret (`oct`) key")
+    );
+    // A private RSA or EC member is a leaked signing key, too.
+    for key in [&ec, &SigningKey::generate(Algorithm::Ps256).unwrap()] {
+        let private = format!(r#"{{"keys":[{}]}}"#, *key.to_private_jwk());
+        assert_eq!(
+            KeySet::from_jwks(&private).unwrap_err(),
+            Error::InvalidKey("a published JWKS must not hold private key members")
+        );
+        let set = KeySet::from_secret_jwks(&private).unwrap();
+        assert_eq!(
+            set.keys()[0].to_public_jwk(),
+            key.verifying_key().to_public_jwk()
+        );
+    }
+
+    // The explicit call loads the key file; both keys verify their tokens.
+    let set = KeySet::from_secret_jwks(&hmac_file).unwrap();
+    assert_eq!(set.keys().len(), 2);
+    for key in [&a, &b] {
+        let token = key
+            .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+            .unwrap();
+        set.verify::<Value>(&token, &Validation::new(), NOW)
+            .unwrap();
+    }
+    assert_eq!(KeySet::from_secret_jwks(&mixed).unwrap().keys().len(), 2);
+    // Everything else about the JWKS stays as strict.
+    assert_eq!(
+        KeySet::from_secret_jwks("{}").unwrap_err(),
+        Error::InvalidKey("JWKS has no `keys`")
+    );
+    let twice = format!(r#"{{"keys":[{0},{0}]}}"#, *a.to_private_jwk());
+    assert_eq!(
+        KeySet::from_secret_jwks(&twice).unwrap_err(),
+        Error::InvalidKey("the set already holds a key with this kid")
+    );
+}
+
+#[test]
 fn set_signing_key_refuses_a_different_key_under_a_taken_kid() {
     let taken = Err(Error::InvalidKey(
         "the set already holds a different key with this kid",

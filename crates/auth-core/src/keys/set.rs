@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{SigningKey, VerifyingKey, parse_jwks};
+use super::{Jwk, SigningKey, VerifyingKey, parse_jwks};
 use crate::error::Error;
 
 /// Several verification keys at once (for rotation), chosen by the token's
@@ -69,11 +69,44 @@ impl KeySet {
         self.keys.len() != before
     }
 
-    /// Builds a set of verifying keys from a JWKS. Each key must state its
-    /// `alg` (EC keys may rely on `crv` instead).
+    /// Builds a set of verifying keys from a published JWKS (the document an
+    /// issuer serves, e.g. at `jwks_uri`). Each key must state its `alg` (EC
+    /// keys may rely on `crv` instead).
+    ///
+    /// A published JWKS is readable by anyone, so a secret in it lets every
+    /// reader sign: a symmetric key (`kty: "oct"`) or a private member of an
+    /// RSA or EC key is refused (`invalid_key`), not quietly used. Load a key
+    /// file that holds secrets with [`KeySet::from_secret_jwks`].
     pub fn from_jwks(json_text: &str) -> Result<Self, Error> {
+        let keys = parse_jwks(json_text)?;
+        if keys.iter().any(Jwk::is_symmetric) {
+            return Err(Error::InvalidKey(
+                "a published JWKS must not hold a secret (`oct`) key",
+            ));
+        }
+        if keys.iter().any(Jwk::has_private_members) {
+            return Err(Error::InvalidKey(
+                "a published JWKS must not hold private key members",
+            ));
+        }
+        Self::from_list(&keys)
+    }
+
+    /// Builds a set of verifying keys from a JWKS that is itself a secret: a
+    /// key file of HMAC secrets (`kty: "oct"`), or of private RSA and EC
+    /// keys (their public halves are used). Each key must state its `alg`
+    /// (EC keys may rely on `crv` instead).
+    ///
+    /// Never use this for a JWKS fetched from someone else: whoever can put
+    /// an `oct` key in it can then sign tokens this set accepts. That is what
+    /// [`KeySet::from_jwks`] is for.
+    pub fn from_secret_jwks(json_text: &str) -> Result<Self, Error> {
+        Self::from_list(&parse_jwks(json_text)?)
+    }
+
+    fn from_list(keys: &[Jwk]) -> Result<Self, Error> {
         let mut set = Self::new();
-        for jwk in parse_jwks(json_text)? {
+        for jwk in keys {
             set.add(jwk.verifying_key(None)?)?;
         }
         Ok(set)
