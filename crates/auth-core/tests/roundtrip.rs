@@ -109,6 +109,26 @@ fn default_kid_of_a_public_key_is_the_rfc7638_thumbprint() {
     assert_eq!(key.kid(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
 }
 
+/// `to_private_jwk` allocates its output once, at its final length: a
+/// string grown by pushes would leave each outgrown buffer, with the secret
+/// members written so far, freed without being wiped.
+#[test]
+fn private_jwk_is_written_into_one_buffer_of_its_exact_length() {
+    for alg in Algorithm::ALL {
+        for kid in [None, Some("with \"escapes\"\n and \u{1}"), Some("x")] {
+            let key = SigningKey::generate(alg).unwrap();
+            let key = match kid {
+                Some(kid) => key.with_kid(kid),
+                None => key,
+            };
+            let jwk = key.to_private_jwk();
+            assert_eq!(jwk.capacity(), jwk.len(), "{alg} {kid:?}");
+            let again = SigningKey::from_jwk(&jwk, None).unwrap();
+            assert_eq!(again.kid(), key.kid());
+        }
+    }
+}
+
 #[test]
 fn key_set_selects_by_kid_and_publishes_jwks() {
     let old = SigningKey::generate(Algorithm::Es256)

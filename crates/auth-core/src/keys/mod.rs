@@ -466,18 +466,22 @@ impl SigningKey {
     /// secret it is: the returned string is wiped when dropped.
     #[must_use]
     pub fn to_private_jwk(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::from("{"));
+        // A string that grows by pushes frees every buffer it outgrows, and
+        // the allocator does not wipe them. So every piece is made first (the
+        // secret ones in buffers of their exact size, wiped on drop), then
+        // the output is allocated once at its final length.
+        let mut public = String::new();
+        let mut secrets: Vec<(&str, Zeroizing<String>)> = Vec::with_capacity(6);
         match &self.inner {
             #[cfg(feature = "hmac")]
             Signer::Hmac(k) => {
-                out.push_str(r#""kty":"oct","k":""#);
-                out.push_str(&base64url::encode_secret(k.secret()));
-                out.push('"');
+                public.push_str(r#""kty":"oct""#);
+                secrets.push(("k", base64url::encode_secret(k.secret())));
             }
             #[cfg(feature = "rsa")]
             Signer::Rsa(k) => {
                 let key = k.private_key();
-                jwk_rsa_public(&mut out, key.as_ref());
+                jwk_rsa_public(&mut public, key.as_ref());
                 let parts = rsa::private_parts(key);
                 for (name, value) in [
                     ("d", &parts.d),
@@ -487,16 +491,30 @@ impl SigningKey {
                     ("dq", &parts.dq),
                     ("qi", &parts.qi),
                 ] {
-                    push_member_secret(&mut out, name, value);
+                    secrets.push((name, base64url::encode_secret(value)));
                 }
             }
             #[cfg(feature = "ecdsa")]
             Signer::Ec(k) => {
-                jwk_ec_public(&mut out, &k.verifier());
-                push_member_secret(&mut out, "d", &k.scalar());
+                jwk_ec_public(&mut public, &k.verifier());
+                secrets.push(("d", base64url::encode_secret(&k.scalar())));
             }
         }
-        jwk_tail(&mut out, self.alg, &self.kid);
+        let mut tail = String::new();
+        jwk_tail(&mut tail, self.alg, &self.kid);
+
+        let mut pieces: Vec<&str> = Vec::with_capacity(3 + 5 * secrets.len());
+        pieces.extend(["{", public.as_str()]);
+        for (name, value) in &secrets {
+            pieces.extend([",\"", name, "\":\"", value.as_str(), "\""]);
+        }
+        pieces.push(&tail);
+        let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
+        let capacity = out.capacity();
+        for piece in pieces {
+            out.push_str(piece);
+        }
+        debug_assert_eq!(out.capacity(), capacity, "the private JWK was reallocated");
         out
     }
 
@@ -608,15 +626,6 @@ fn jwk_ec_public(out: &mut String, key: &ecdsa::EcVerifier) {
     base64url::encode_into(&x, out);
     out.push_str(r#"","y":""#);
     base64url::encode_into(&y, out);
-    out.push('"');
-}
-
-#[cfg(any(feature = "rsa", feature = "ecdsa"))]
-fn push_member_secret(out: &mut String, name: &str, value: &[u8]) {
-    out.push_str(",\"");
-    out.push_str(name);
-    out.push_str("\":\"");
-    out.push_str(&base64url::encode_secret(value));
     out.push('"');
 }
 
