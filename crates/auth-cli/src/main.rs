@@ -253,7 +253,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::SessionId { count } => {
             for _ in 0..count {
                 let id = SessionId::generate().map_err(|e| Failure::usage(e.to_string()))?;
-                print_line(&id.expose())?;
+                print_secret(&id.expose(), "\n")?;
             }
             Ok(())
         }
@@ -284,13 +284,13 @@ fn keygen(
         let pem = key
             .to_pkcs8_pem()
             .map_err(|e| Failure::usage(e.to_string()))?;
-        return print_raw(&pem);
+        return print_secret(&pem, "");
     }
     let key = match kid {
         Some(kid) => key.with_kid(kid),
         None => key,
     };
-    print_line(&key.to_private_jwk())
+    print_secret(&key.to_private_jwk(), "\n")
 }
 
 fn sign(args: SignArgs) -> Result<(), Failure> {
@@ -417,8 +417,25 @@ fn print_line(text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(format!("cannot write output: {}", e.kind())))
 }
 
-fn print_raw(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .map_err(|e| Failure::usage(format!("cannot write output: {}", e.kind())))
+/// Prints a secret (key material, a session ID) followed by `end`. On unix
+/// it goes straight to the standard output descriptor: std's stdout buffer
+/// keeps a copy of whatever passes through it, and is never wiped.
+fn print_secret(secret: &str, end: &str) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure::usage(format!("cannot write output: {}", e.kind()));
+    let stdout = std::io::stdout();
+    let mut buffered = stdout.lock();
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        buffered.flush().map_err(failed)?;
+        let mut raw = std::fs::File::from(stdout.as_fd().try_clone_to_owned().map_err(failed)?);
+        raw.write_all(secret.as_bytes()).map_err(failed)?;
+        raw.write_all(end.as_bytes()).map_err(failed)
+    }
+    #[cfg(not(unix))]
+    {
+        buffered.write_all(secret.as_bytes()).map_err(failed)?;
+        buffered.write_all(end.as_bytes()).map_err(failed)?;
+        buffered.flush().map_err(failed)
+    }
 }

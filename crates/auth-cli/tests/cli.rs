@@ -201,6 +201,41 @@ fn public_and_jwks() {
     usage_error(&["jwks"]);
 }
 
+/// A key file may be a JWKS of HMAC secrets: `verify` loads it as the
+/// secret it is (auth-core's `KeySet::from_secret_jwks`; `from_jwks` is for
+/// published sets and refuses `oct` keys) and picks the key by `kid`.
+#[test]
+fn a_jwks_key_file_of_hmac_secrets_signs_and_verifies_by_kid() {
+    let dir = Dir::new();
+    let a = dir.keygen("a", &["--alg", "HS256", "--kid", "a"]);
+    let b = dir.keygen("b", &["--alg", "HS512"]);
+    let b_kid = jwk(&b)["kid"].as_str().unwrap().to_owned();
+    let contents = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap()
+    );
+    let set = dir.file("secrets.json", &contents);
+    for kid in ["a", b_kid.as_str()] {
+        let token = ok(&["sign", "--key", &set, "--kid", kid, "--ttl", "1m"]);
+        let decoded: Value = serde_json::from_str(&ok(&["decode", &token])).unwrap();
+        assert_eq!(decoded["header"]["kid"], kid);
+        let verified: Value =
+            serde_json::from_str(&ok(&["verify", "--key", &set, &token])).unwrap();
+        assert_eq!(verified, decoded["payload"]);
+        // The same set from standard input.
+        let r = run_with_stdin(&["verify", "--key", "-", &token], Some(&contents));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    // A token by a key outside the file names a kid the file does not have.
+    let stranger = dir.keygen("c", &["--alg", "HS256", "--kid", "c"]);
+    let token = ok(&["sign", "--key", &stranger, "--ttl", "1m"]);
+    rejected(&["verify", "--key", &set, &token], "unknown_kid");
+    // Secrets are never published.
+    let err = usage_error(&["jwks", "--key", &set]);
+    assert!(err.contains("an HMAC secret has no public JWK"), "{err}");
+}
+
 #[test]
 fn sign_contract() {
     let dir = Dir::new();
