@@ -10,8 +10,8 @@
 //! - `verify_raw`: the MAC check alone, through auth-core.
 //! - `serde_json/app-claims`: `serde_json::from_str::<AppClaims>` of the
 //!   decoded payload, which `verify` runs after its own claim scan.
-//! - `sign`, `sign/no-kid`: `SigningKey::sign` with and without the 43-byte
-//!   thumbprint `kid` in the header.
+//! - `sign`, `sign/no-kid`: `SigningKey::sign` with and without the key's
+//!   default `kid` (22 characters for an HMAC secret) in the header.
 //! - `sign_raw`: the MAC alone, through auth-core.
 //! - `serde_json/to_string`: serializing `AppClaims`, the first step of
 //!   building the payload.

@@ -64,7 +64,8 @@ enum Command {
         /// Algorithm the key is for (HS256 ... ES384).
         #[arg(long)]
         alg: Algorithm,
-        /// Key id (default: the RFC 7638 thumbprint).
+        /// Key id (default: the RFC 7638 thumbprint of an RSA or EC key; for
+        /// an HMAC secret a keyed id that reveals nothing about it).
         #[arg(long)]
         kid: Option<String>,
         /// RSA modulus size; RSA algorithms only.
@@ -99,7 +100,8 @@ enum Command {
     /// Verify a token; print its payload on success.
     #[command(after_help = "Examples:\n  \
         authtool verify --key key.jwk --iss me --aud api TOKEN\n  \
-        authtool verify --key jwks.json --leeway 30 --require jti - < token")]
+        authtool verify --key jwks.json --aud api --leeway 30 --require jti - < token\n  \
+        authtool verify --key key.jwk --any-aud TOKEN   # accept whatever `aud` says")]
     Verify(VerifyArgs),
     /// Print a token's header and payload WITHOUT verifying it.
     #[command(after_help = "Example:\n  authtool decode eyJhbGciOi...")]
@@ -166,9 +168,14 @@ struct VerifyArgs {
     /// Expected `iss`.
     #[arg(long)]
     iss: Option<String>,
-    /// Accepted `aud`; repeat for several (any one must match).
+    /// Accepted `aud`; repeat for several (any one must match). Without it,
+    /// a token that has an `aud` is rejected (`invalid_audience`).
     #[arg(long)]
     aud: Vec<String>,
+    /// Accept a token whatever its `aud` says (instead of naming the
+    /// audience with --aud).
+    #[arg(long, conflicts_with = "aud")]
+    any_aud: bool,
     /// Tolerated clock skew in seconds (at most 300).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=300))]
     leeway: Option<u64>,
@@ -246,7 +253,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::SessionId { count } => {
             for _ in 0..count {
                 let id = SessionId::generate().map_err(|e| Failure::usage(e.to_string()))?;
-                print_line(&id.expose())?;
+                print_secret(&id.expose(), "\n")?;
             }
             Ok(())
         }
@@ -277,13 +284,13 @@ fn keygen(
         let pem = key
             .to_pkcs8_pem()
             .map_err(|e| Failure::usage(e.to_string()))?;
-        return print_raw(&pem);
+        return print_secret(&pem, "");
     }
     let key = match kid {
         Some(kid) => key.with_kid(kid),
         None => key,
     };
-    print_line(&key.to_private_jwk())
+    print_secret(&key.to_private_jwk(), "\n")
 }
 
 fn sign(args: SignArgs) -> Result<(), Failure> {
@@ -341,6 +348,9 @@ fn verify(args: VerifyArgs) -> Result<(), Failure> {
     }
     for aud in args.aud {
         validation = validation.audience(aud);
+    }
+    if args.any_aud {
+        validation = validation.any_audience();
     }
     if let Some(leeway) = args.leeway {
         validation = validation.leeway(leeway);
@@ -407,8 +417,25 @@ fn print_line(text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(format!("cannot write output: {}", e.kind())))
 }
 
-fn print_raw(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .map_err(|e| Failure::usage(format!("cannot write output: {}", e.kind())))
+/// Prints a secret (key material, a session ID) followed by `end`. On unix
+/// it goes straight to the standard output descriptor: std's stdout buffer
+/// keeps a copy of whatever passes through it, and is never wiped.
+fn print_secret(secret: &str, end: &str) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure::usage(format!("cannot write output: {}", e.kind()));
+    let stdout = std::io::stdout();
+    let mut buffered = stdout.lock();
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        buffered.flush().map_err(failed)?;
+        let mut raw = std::fs::File::from(stdout.as_fd().try_clone_to_owned().map_err(failed)?);
+        raw.write_all(secret.as_bytes()).map_err(failed)?;
+        raw.write_all(end.as_bytes()).map_err(failed)
+    }
+    #[cfg(not(unix))]
+    {
+        buffered.write_all(secret.as_bytes()).map_err(failed)?;
+        buffered.write_all(end.as_bytes()).map_err(failed)?;
+        buffered.flush().map_err(failed)
+    }
 }

@@ -110,11 +110,11 @@ fn jwk(path: &str) -> Value {
 
 fn thumbprint(public: &Value) -> String {
     let vk = auth_core::VerifyingKey::from_jwk(&public.to_string(), None).unwrap();
-    vk.thumbprint()
+    vk.thumbprint().unwrap()
 }
 
 #[test]
-fn keygen_prints_private_jwks_with_alg_and_thumbprint_kid() {
+fn keygen_prints_private_jwks_with_alg_and_default_kid() {
     let dir = Dir::new();
     for (alg, secret_len) in [("HS256", 32), ("HS384", 48), ("HS512", 64)] {
         let key = jwk(&dir.keygen(alg, &["--alg", alg]));
@@ -122,7 +122,12 @@ fn keygen_prints_private_jwks_with_alg_and_thumbprint_kid() {
         assert_eq!(key["kty"], "oct");
         let k = Base64UrlUnpadded::decode_vec(key["k"].as_str().unwrap()).unwrap();
         assert_eq!(k.len(), secret_len, "{alg}");
-        assert_eq!(key["kid"].as_str().unwrap().len(), 43);
+        // auth-core's keyed id for the secret (22 characters), not a 43
+        // character SHA-256 thumbprint of it.
+        let vk = auth_core::VerifyingKey::from_hmac_secret(Algorithm::from_name(alg).unwrap(), &k)
+            .unwrap();
+        assert_eq!(key["kid"].as_str().unwrap(), vk.kid(), "{alg}");
+        assert_eq!(vk.kid().len(), 22);
     }
     for alg in ["ES256", "ES384", "RS256", "PS512"] {
         let path = dir.keygen(alg, &["--alg", alg]);
@@ -194,6 +199,41 @@ fn public_and_jwks() {
     usage_error(&["jwks", "--key", &ec, "--key", &hs]);
     usage_error(&["jwks", "--key", &ec, "--key", &ec]);
     usage_error(&["jwks"]);
+}
+
+/// A key file may be a JWKS of HMAC secrets: `verify` loads it as the
+/// secret it is (auth-core's `KeySet::from_secret_jwks`; `from_jwks` is for
+/// published sets and refuses `oct` keys) and picks the key by `kid`.
+#[test]
+fn a_jwks_key_file_of_hmac_secrets_signs_and_verifies_by_kid() {
+    let dir = Dir::new();
+    let a = dir.keygen("a", &["--alg", "HS256", "--kid", "a"]);
+    let b = dir.keygen("b", &["--alg", "HS512"]);
+    let b_kid = jwk(&b)["kid"].as_str().unwrap().to_owned();
+    let contents = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        std::fs::read_to_string(&a).unwrap(),
+        std::fs::read_to_string(&b).unwrap()
+    );
+    let set = dir.file("secrets.json", &contents);
+    for kid in ["a", b_kid.as_str()] {
+        let token = ok(&["sign", "--key", &set, "--kid", kid, "--ttl", "1m"]);
+        let decoded: Value = serde_json::from_str(&ok(&["decode", &token])).unwrap();
+        assert_eq!(decoded["header"]["kid"], kid);
+        let verified: Value =
+            serde_json::from_str(&ok(&["verify", "--key", &set, &token])).unwrap();
+        assert_eq!(verified, decoded["payload"]);
+        // The same set from standard input.
+        let r = run_with_stdin(&["verify", "--key", "-", &token], Some(&contents));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    // A token by a key outside the file names a kid the file does not have.
+    let stranger = dir.keygen("c", &["--alg", "HS256", "--kid", "c"]);
+    let token = ok(&["sign", "--key", &stranger, "--ttl", "1m"]);
+    rejected(&["verify", "--key", &set, &token], "unknown_kid");
+    // Secrets are never published.
+    let err = usage_error(&["jwks", "--key", &set]);
+    assert!(err.contains("an HMAC secret has no public JWK"), "{err}");
 }
 
 #[test]
@@ -307,8 +347,8 @@ fn verify_success_prints_the_payload_on_one_line() {
     assert_eq!(payload["sub"], "alice");
     // From standard input, with `-` or with no argument, trailing newline ok.
     for args in [
-        &["verify", "--key", key.as_str(), "-"][..],
-        &["verify", "--key", key.as_str()],
+        &["verify", "--key", key.as_str(), "--aud", "api", "-"][..],
+        &["verify", "--key", key.as_str(), "--aud", "api"],
     ] {
         let r = run_with_stdin(args, Some(&format!("{token}\n")));
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -396,7 +436,11 @@ fn verify_rejections_carry_the_exact_code() {
         ),
         (vec!["--iss", "them"], token.clone(), "invalid_issuer"),
         (vec!["--aud", "web"], token.clone(), "invalid_audience"),
-        (vec!["--require", "jti"], token.clone(), "missing_claim"),
+        (
+            vec!["--aud", "api", "--require", "jti"],
+            token.clone(),
+            "missing_claim",
+        ),
         (vec!["--typ", "at+jwt"], token.clone(), "invalid_type"),
         (
             vec![],
@@ -442,6 +486,50 @@ fn verify_rejections_carry_the_exact_code() {
     let eternal = forge(&sk, &hs, &json!({"sub": "u"}));
     ok(&refs(&v(&["--no-exp"], &eternal)));
     usage_error(&refs(&v(&["--leeway", "301"], &token)));
+}
+
+/// RFC 7519 section 4.1.3: without `--aud`, a token that names an audience
+/// is for someone else. `--any-aud` is the explicit opt-out.
+#[test]
+fn verify_without_aud_rejects_a_token_that_has_one() {
+    let dir = Dir::new();
+    let key = dir.keygen("k", &["--alg", "ES256"]);
+    let now: u64 = NOW.parse().unwrap();
+    let for_api = ok(&[
+        "sign", "--key", &key, "--aud", "api", "--ttl", "1m", "--now", NOW,
+    ]);
+    let for_none = ok(&["sign", "--key", &key, "--ttl", "1m", "--now", NOW]);
+    let verify = |extra: &[&str], token: &str| {
+        let mut args = vec!["verify", "--key", &key, "--now", NOW];
+        args.extend(extra);
+        args.push(token);
+        run(&args)
+    };
+    let r = verify(&[], &for_api);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "rejected: invalid_audience: no audience matches the expected ones\n"
+    );
+    // Options that do not name an audience do not change that.
+    let r = verify(&["--leeway", "300", "--no-exp"], &for_api);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("rejected: invalid_audience: "));
+
+    let payload = |r: Run| -> Value {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    assert_eq!(payload(verify(&["--aud", "api"], &for_api))["aud"], "api");
+    assert_eq!(payload(verify(&["--any-aud"], &for_api))["aud"], "api");
+    // A token without `aud` needs neither.
+    assert_eq!(payload(verify(&[], &for_none))["exp"], now + 60);
+    assert_eq!(payload(verify(&["--any-aud"], &for_none))["exp"], now + 60);
+    // --any-aud never stands beside an audience it would seem to weaken.
+    let mut args = vec!["verify", "--key", key.as_str(), "--aud", "web"];
+    args.extend(["--any-aud", for_api.as_str()]);
+    usage_error(&args);
 }
 
 #[test]

@@ -40,8 +40,14 @@ fn es256() -> SigningKey {
     SigningKey::generate(Algorithm::Es256).unwrap()
 }
 
+/// The validation every forged [`payload`] passes: it names the audience
+/// the payload's `aud` is for.
+fn api() -> Validation {
+    Validation::new().audience("api")
+}
+
 fn check(key: &VerifyingKey, token: &str) -> Result<Claims<Value>, Error> {
-    key.verify(token, &Validation::new(), NOW)
+    key.verify(token, &api(), NOW)
 }
 
 fn code(key: &VerifyingKey, token: &str) -> &'static str {
@@ -438,9 +444,13 @@ fn time_claims_of_the_wrong_type_or_range_are_invalid() {
     // Fractional seconds are a valid NumericDate.
     let body = format!(r#"{{"exp":{}.75}}"#, NOW + 1);
     assert_eq!(
-        check(&vk, &forge(&key, r#"{"alg":"HS256"}"#, &body))
-            .unwrap()
-            .exp,
+        vk.verify::<Value>(
+            &forge(&key, r#"{"alg":"HS256"}"#, &body),
+            &Validation::new(),
+            NOW
+        )
+        .unwrap()
+        .exp,
         Some(NOW + 1)
     );
 }
@@ -576,14 +586,14 @@ fn issuer_audience_subject_and_required_claims() {
     );
     assert!(v(Validation::new().audience("web").audience("api")).is_ok());
     assert_eq!(
-        v(Validation::new().subject("admin")).unwrap_err(),
+        v(api().subject("admin")).unwrap_err(),
         Error::InvalidSubject
     );
     assert_eq!(
-        v(Validation::new().require("jti")).unwrap_err(),
+        v(api().require("jti")).unwrap_err(),
         Error::MissingClaim("jti".into())
     );
-    assert!(v(Validation::new().require("sub").require("iat")).is_ok());
+    assert!(v(api().require("sub").require("iat")).is_ok());
 
     // aud as an array: any match is enough; none is invalid_audience.
     let many = format!(r#"{{"aud":["a","b","api"],"exp":{}}}"#, NOW + 9);
@@ -615,11 +625,103 @@ fn issuer_audience_subject_and_required_claims() {
     }
 }
 
+/// RFC 7519 section 4.1.3: a recipient that does not identify itself with a
+/// value in `aud` must reject the token. A verifier that names no audience
+/// identifies itself with none, so a token minted for any service is refused.
+#[test]
+fn a_token_with_aud_is_rejected_when_no_audience_is_configured() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let mut set = KeySet::new();
+    set.add(vk.clone()).unwrap();
+    let single = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let many = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"aud":["billing","api"],"exp":{}}}"#, NOW + 9),
+    );
+    let fast = key
+        .sign(
+            &Claims::new(auth_core::Empty {})
+                .audience("billing")
+                .valid_for(NOW, 9),
+        )
+        .unwrap();
+    for token in [&single, &many, &fast] {
+        assert_eq!(
+            vk.verify::<Value>(token, &Validation::new(), NOW),
+            Err(Error::InvalidAudience)
+        );
+        assert_eq!(
+            set.verify::<Value>(token, &Validation::new(), NOW),
+            Err(Error::InvalidAudience)
+        );
+        // Other settings do not stand in for an audience.
+        let lenient = Validation::new().allow_missing_exp().leeway(300);
+        assert_eq!(
+            vk.verify::<Value>(token, &lenient, NOW),
+            Err(Error::InvalidAudience)
+        );
+        // The explicit opt-out accepts any audience...
+        let claims = vk
+            .verify::<Value>(token, &Validation::new().any_audience(), NOW)
+            .unwrap();
+        assert!(!claims.aud.is_empty());
+        // ...but never overrides an audience that was configured.
+        assert_eq!(
+            vk.verify::<Value>(
+                token,
+                &Validation::new().any_audience().audience("web"),
+                NOW
+            ),
+            Err(Error::InvalidAudience)
+        );
+        assert_eq!(
+            vk.verify::<Value>(
+                token,
+                &Validation::new().audience("web").any_audience(),
+                NOW
+            ),
+            Err(Error::InvalidAudience)
+        );
+    }
+    assert!(
+        vk.verify::<Value>(
+            &many,
+            &Validation::new().any_audience().audience("api"),
+            NOW
+        )
+        .is_ok()
+    );
+    // Without `aud` there is nobody to be: accepted with or without the opt-out.
+    let bare = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"sub":"u","exp":{}}}"#, NOW + 9),
+    );
+    for validation in [Validation::new(), Validation::new().any_audience()] {
+        assert_eq!(
+            vk.verify::<Value>(&bare, &validation, NOW)
+                .unwrap()
+                .sub
+                .as_deref(),
+            Some("u")
+        );
+    }
+    // An empty `aud` array names nobody either.
+    let empty = forge(
+        &key,
+        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"aud":[],"exp":{}}}"#, NOW + 9),
+    );
+    assert!(vk.verify::<Value>(&empty, &Validation::new(), NOW).is_ok());
+}
+
 #[test]
 fn typ_is_checked_case_insensitively() {
     let key = hs256();
     let vk = key.verifying_key();
-    let v = Validation::new().typ("at+jwt");
+    let v = api().typ("at+jwt");
     for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
         let token = forge(
             &key,
@@ -672,27 +774,23 @@ fn unknown_kid_is_rejected() {
     .unwrap();
     let token = forge(&a, r#"{"alg":"HS256","kid":"zzz"}"#, &payload());
     assert_eq!(
-        set.verify::<Value>(&token, &Validation::new(), NOW)
-            .unwrap_err(),
+        set.verify::<Value>(&token, &api(), NOW).unwrap_err(),
         Error::UnknownKid
     );
     assert_eq!(code(&a.verifying_key(), &token), "unknown_kid");
     // Without a kid, a set of two keys cannot choose.
     let token = forge(&a, r#"{"alg":"HS256"}"#, &payload());
     assert_eq!(
-        set.verify::<Value>(&token, &Validation::new(), NOW)
-            .unwrap_err(),
+        set.verify::<Value>(&token, &api(), NOW).unwrap_err(),
         Error::UnknownKid
     );
     // With the right kid it verifies.
     let token = forge(&a, r#"{"alg":"HS256","kid":"a"}"#, &payload());
-    assert!(set.verify::<Value>(&token, &Validation::new(), NOW).is_ok());
+    assert!(set.verify::<Value>(&token, &api(), NOW).is_ok());
     // A kid that names a key of another algorithm is an alg mismatch.
     let token = forge(&a, r#"{"alg":"HS256","kid":"b"}"#, &payload());
     assert_eq!(
-        set.verify::<Value>(&token, &Validation::new(), NOW)
-            .unwrap_err()
-            .code(),
+        set.verify::<Value>(&token, &api(), NOW).unwrap_err().code(),
         "alg_mismatch"
     );
 }
@@ -717,7 +815,7 @@ fn custom_claims_that_do_not_fit_the_type_are_invalid() {
     let token = forge(&key, r#"{"alg":"HS256"}"#, &payload());
     let err = key
         .verifying_key()
-        .verify::<Needs>(&token, &Validation::new(), NOW)
+        .verify::<Needs>(&token, &api(), NOW)
         .unwrap_err();
     assert_eq!(err.code(), "invalid_claim");
 }

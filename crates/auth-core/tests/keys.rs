@@ -370,7 +370,9 @@ fn jwks_parse_and_set_rules() {
     );
     // A set with an HMAC key has nothing public to publish.
     let mut secret = KeySet::new();
-    secret.set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap());
+    secret
+        .set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap())
+        .unwrap();
     assert_eq!(
         secret.to_jwks().unwrap_err(),
         Error::InvalidKey("an HMAC secret has no public JWK")
@@ -382,4 +384,241 @@ fn jwks_parse_and_set_rules() {
         Error::InvalidKey("the key set has no signing key")
     );
     assert!(Jwk::parse("[]").is_err());
+}
+
+/// A 32-byte secret whose derived key id is pinned below.
+const PINNED_SECRET: &[u8; 32] = b"auth-core pinned kid test secret";
+/// `base64url(HMAC-SHA256(key = PINNED_SECRET, "auth-core oct kid v1")[..16])`,
+/// computed independently (Python's `hmac`). A change of the derivation must
+/// change this test, deliberately: deployed tokens carry the old ids.
+const PINNED_KID: &str = "ozAdFfROFtD0nOr2NuIa-Q";
+/// The RFC 7638 thumbprint of the same secret, which used to be its kid:
+/// SHA-256 of `{"k":"...","kty":"oct"}`.
+const PINNED_THUMBPRINT: &str = "F-B8-e61optBz2y1993kLikbq8B7kYdIgVMXwfzvjFw";
+
+/// The RFC 7638 thumbprint an `oct` JWK of `secret` would have.
+fn oct_thumbprint(secret: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let k = base64ct::Base64UrlUnpadded::encode_string(secret);
+    base64ct::Base64UrlUnpadded::encode_string(&Sha256::digest(format!(
+        r#"{{"k":"{k}","kty":"oct"}}"#
+    )))
+}
+
+#[test]
+fn hmac_default_kid_is_a_pinned_keyed_derivation_not_the_thumbprint() {
+    assert_eq!(oct_thumbprint(PINNED_SECRET), PINNED_THUMBPRINT);
+    for alg in [Algorithm::Hs256, Algorithm::Hs384, Algorithm::Hs512] {
+        let secret = [PINNED_SECRET.as_slice(); 2].concat();
+        let secret = &secret[..alg.hash_len()];
+        let sk = SigningKey::from_hmac_secret(alg, secret).unwrap();
+        assert_ne!(sk.kid(), oct_thumbprint(secret), "{alg}");
+        assert_eq!(sk.kid().len(), 22, "{alg}");
+        // The same secret under every algorithm has the same id.
+        assert_eq!(
+            sk.kid(),
+            SigningKey::from_hmac_secret(Algorithm::Hs256, secret)
+                .unwrap()
+                .kid()
+        );
+    }
+    let sk = SigningKey::from_hmac_secret(Algorithm::Hs256, PINNED_SECRET).unwrap();
+    assert_eq!(sk.kid(), PINNED_KID);
+    assert_eq!(sk.verifying_key().kid(), PINNED_KID);
+
+    // Neither the token header nor the private JWK carries the thumbprint.
+    let token = sk
+        .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+        .unwrap();
+    let header = base64ct::Base64UrlUnpadded::decode_vec(token.split('.').next().unwrap()).unwrap();
+    assert_eq!(
+        String::from_utf8(header).unwrap(),
+        format!(r#"{{"alg":"HS256","typ":"JWT","kid":"{PINNED_KID}"}}"#)
+    );
+    let jwk = sk.to_private_jwk();
+    assert!(jwk.contains(PINNED_KID), "{}", *jwk);
+    assert!(!jwk.contains(PINNED_THUMBPRINT), "{}", *jwk);
+    // And nothing computes it: a secret has no thumbprint.
+    assert_eq!(sk.verifying_key().thumbprint(), None);
+    assert_eq!(
+        VerifyingKey::from_hmac_secret(Algorithm::Hs256, PINNED_SECRET)
+            .unwrap()
+            .thumbprint(),
+        None
+    );
+}
+
+#[test]
+fn hmac_default_kid_is_stable_across_loads_and_differs_between_secrets() {
+    let secret = SigningKey::generate(Algorithm::Hs256).unwrap();
+    let jwk: Value = serde_json::from_str(&secret.to_private_jwk()).unwrap();
+    let raw = base64ct::Base64UrlUnpadded::decode_vec(jwk["k"].as_str().unwrap()).unwrap();
+    let mut without_kid = jwk.clone();
+    without_kid.as_object_mut().unwrap().remove("kid");
+    // Two independent loads (as two processes of one deployment would do),
+    // through every way in: they agree, so a token one signs the other
+    // finds by its kid.
+    let loads = [
+        SigningKey::from_hmac_secret(Algorithm::Hs256, &raw)
+            .unwrap()
+            .verifying_key(),
+        VerifyingKey::from_hmac_secret(Algorithm::Hs256, &raw).unwrap(),
+        VerifyingKey::from_jwk(&without_kid.to_string(), None).unwrap(),
+        VerifyingKey::from_jwk(&secret.to_private_jwk(), None).unwrap(),
+    ];
+    for key in &loads {
+        assert_eq!(key.kid(), secret.kid());
+    }
+    let token = secret
+        .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+        .unwrap();
+    let mut set = KeySet::new();
+    set.add(loads[1].clone()).unwrap();
+    set.add(
+        SigningKey::generate(Algorithm::Hs256)
+            .unwrap()
+            .verifying_key(),
+    )
+    .unwrap();
+    set.verify::<Value>(&token, &Validation::new(), NOW)
+        .unwrap();
+
+    // Different secrets, different ids (including secrets one bit apart).
+    let mut kids = std::collections::HashSet::new();
+    for i in 0..32 {
+        let mut s = [0x5a_u8; 32];
+        s[i / 8] ^= 1 << (i % 8);
+        let kid = SigningKey::from_hmac_secret(Algorithm::Hs256, &s)
+            .unwrap()
+            .kid()
+            .to_owned();
+        assert_ne!(kid, oct_thumbprint(&s));
+        assert!(kids.insert(kid));
+    }
+    // RSA and EC keys keep the RFC 7638 thumbprint.
+    let ec = SigningKey::generate(Algorithm::Es256).unwrap();
+    assert_eq!(Some(ec.kid().to_owned()), ec.verifying_key().thumbprint());
+}
+
+#[test]
+fn published_jwks_refuses_secrets_and_key_files_load_them_explicitly() {
+    let a = SigningKey::generate(Algorithm::Hs256)
+        .unwrap()
+        .with_kid("a");
+    let b = SigningKey::generate(Algorithm::Hs512)
+        .unwrap()
+        .with_kid("b");
+    let hmac_file = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        *a.to_private_jwk(),
+        *b.to_private_jwk()
+    );
+    assert_eq!(
+        KeySet::from_jwks(&hmac_file).unwrap_err(),
+        Error::InvalidKey("a published JWKS must not hold a secret (`oct`) key")
+    );
+    // One `oct` key among public ones is enough, whatever its position.
+    let ec = SigningKey::generate(Algorithm::Es256).unwrap();
+    let mixed = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        ec.verifying_key().to_public_jwk().unwrap(),
+        *a.to_private_jwk()
+    );
+    assert_eq!(
+        KeySet::from_jwks(&mixed).unwrap_err(),
+        Error::InvalidKey("a published JWKS must not hold a secret (`oct`) key")
+    );
+    // A private RSA or EC member is a leaked signing key, too.
+    for key in [&ec, &SigningKey::generate(Algorithm::Ps256).unwrap()] {
+        let private = format!(r#"{{"keys":[{}]}}"#, *key.to_private_jwk());
+        assert_eq!(
+            KeySet::from_jwks(&private).unwrap_err(),
+            Error::InvalidKey("a published JWKS must not hold private key members")
+        );
+        let set = KeySet::from_secret_jwks(&private).unwrap();
+        assert_eq!(
+            set.keys()[0].to_public_jwk(),
+            key.verifying_key().to_public_jwk()
+        );
+    }
+
+    // The explicit call loads the key file; both keys verify their tokens.
+    let set = KeySet::from_secret_jwks(&hmac_file).unwrap();
+    assert_eq!(set.keys().len(), 2);
+    for key in [&a, &b] {
+        let token = key
+            .sign(&Claims::new(auth_core::Empty {}).valid_for(NOW, 60))
+            .unwrap();
+        set.verify::<Value>(&token, &Validation::new(), NOW)
+            .unwrap();
+    }
+    assert_eq!(KeySet::from_secret_jwks(&mixed).unwrap().keys().len(), 2);
+    // Everything else about the JWKS stays as strict.
+    assert_eq!(
+        KeySet::from_secret_jwks("{}").unwrap_err(),
+        Error::InvalidKey("JWKS has no `keys`")
+    );
+    let twice = format!(r#"{{"keys":[{0},{0}]}}"#, *a.to_private_jwk());
+    assert_eq!(
+        KeySet::from_secret_jwks(&twice).unwrap_err(),
+        Error::InvalidKey("the set already holds a key with this kid")
+    );
+}
+
+#[test]
+fn set_signing_key_refuses_a_different_key_under_a_taken_kid() {
+    let taken = Err(Error::InvalidKey(
+        "the set already holds a different key with this kid",
+    ));
+    let claims = || Claims::new(auth_core::Empty {}).valid_for(NOW, 60);
+    for alg in [Algorithm::Hs256, Algorithm::Es256, Algorithm::Rs256] {
+        let old = SigningKey::generate(alg).unwrap().with_kid("k");
+        let new = SigningKey::generate(alg).unwrap().with_kid("k");
+        let mut set = KeySet::new();
+        set.add(old.verifying_key()).unwrap();
+        assert_eq!(set.set_signing_key(new.clone()), taken, "{alg}");
+        // Nothing changed: no signing key, and the old key still verifies.
+        assert!(set.signing_key().is_none());
+        assert_eq!(set.keys().len(), 1);
+        set.verify::<Value>(&old.sign(&claims()).unwrap(), &Validation::new(), NOW)
+            .unwrap();
+
+        // The same key again (a clone, or loaded anew) is fine.
+        assert_eq!(set.set_signing_key(old.clone()), Ok(()));
+        let reloaded = SigningKey::from_jwk(&old.to_private_jwk(), None).unwrap();
+        assert_eq!(set.set_signing_key(reloaded), Ok(()));
+        assert_eq!(set.keys().len(), 1);
+        set.verify::<Value>(&set.sign(&claims()).unwrap(), &Validation::new(), NOW)
+            .unwrap();
+        // A signing key in place is not replaced by a different one either.
+        assert_eq!(set.set_signing_key(new), taken, "{alg}");
+        assert_eq!(set.signing_key().unwrap().kid(), "k");
+        set.verify::<Value>(&set.sign(&claims()).unwrap(), &Validation::new(), NOW)
+            .unwrap();
+    }
+    // Same secret bytes under another algorithm is another key.
+    let secret = [3u8; 64];
+    let mut set = KeySet::new();
+    set.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs256, &secret).unwrap())
+        .unwrap();
+    assert_eq!(
+        set.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs512, &secret).unwrap()),
+        taken
+    );
+    // A secret that differs in its last byte only.
+    let mut other = secret;
+    other[63] ^= 1;
+    assert_eq!(
+        set.set_signing_key(
+            SigningKey::from_hmac_secret(Algorithm::Hs256, &other)
+                .unwrap()
+                .with_kid(set.keys()[0].kid())
+        ),
+        taken
+    );
+    // Same material, same kid, same algorithm: accepted.
+    assert_eq!(
+        set.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs256, &secret).unwrap()),
+        Ok(())
+    );
 }

@@ -98,15 +98,35 @@ fn private_jwk_round_trips_and_public_jwk_verifies() {
 }
 
 #[test]
-fn default_kid_is_the_rfc7638_thumbprint() {
+fn default_kid_of_a_public_key_is_the_rfc7638_thumbprint() {
     // RFC 7638 section 3.1: the example RSA key and its thumbprint.
     let jwk = r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256"}"#;
     let key = VerifyingKey::from_jwk(jwk, None).unwrap();
     assert_eq!(
-        key.thumbprint(),
-        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        key.thumbprint().as_deref(),
+        Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
     );
     assert_eq!(key.kid(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+}
+
+/// `to_private_jwk` allocates its output once, at its final length: a
+/// string grown by pushes would leave each outgrown buffer, with the secret
+/// members written so far, freed without being wiped.
+#[test]
+fn private_jwk_is_written_into_one_buffer_of_its_exact_length() {
+    for alg in Algorithm::ALL {
+        for kid in [None, Some("with \"escapes\"\n and \u{1}"), Some("x")] {
+            let key = SigningKey::generate(alg).unwrap();
+            let key = match kid {
+                Some(kid) => key.with_kid(kid),
+                None => key,
+            };
+            let jwk = key.to_private_jwk();
+            assert_eq!(jwk.capacity(), jwk.len(), "{alg} {kid:?}");
+            let again = SigningKey::from_jwk(&jwk, None).unwrap();
+            assert_eq!(again.kid(), key.kid());
+        }
+    }
 }
 
 #[test]
@@ -119,7 +139,7 @@ fn key_set_selects_by_kid_and_publishes_jwks() {
         .with_kid("new");
     let mut set = KeySet::new();
     set.add(old.verifying_key()).unwrap();
-    set.set_signing_key(new.clone());
+    set.set_signing_key(new.clone()).unwrap();
     let by_old = old.sign(&claims()).unwrap();
     let by_new = set.sign(&claims()).unwrap();
     set.verify::<App>(&by_old, &validation(), NOW).unwrap();

@@ -139,9 +139,15 @@ pub(crate) fn decode(input: &[u8]) -> Result<Vec<u8>, Error> {
 /// buffer that is wiped when dropped. Equally strict: no padding, canonical.
 pub(crate) fn decode_secret(input: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
     use base64ct::{Base64UrlUnpadded, Encoding};
-    Base64UrlUnpadded::decode_vec(input)
-        .map(Zeroizing::new)
-        .map_err(|_| Error::InvalidKey("key member is not canonical base64url"))
+    // Into a buffer of ours: `decode_vec` frees its own, with whatever it
+    // decoded before an error, unwiped.
+    let n = input.len();
+    let mut out = Zeroizing::new(alloc::vec![0u8; n / 4 * 3 + n % 4 * 3 / 4]);
+    let len = Base64UrlUnpadded::decode(input, &mut out)
+        .map_err(|_| Error::InvalidKey("key member is not canonical base64url"))?
+        .len();
+    out.truncate(len);
+    Ok(out)
 }
 
 /// Encodes secret key material in constant time (via `base64ct`).
@@ -266,6 +272,16 @@ mod tests {
             let ours = decode(s.as_bytes()).ok();
             let theirs = Base64UrlUnpadded::decode_vec(&s).ok();
             prop_assert_eq!(ours, theirs);
+            let secret = decode_secret(&s).ok().map(|v| v.to_vec());
+            prop_assert_eq!(secret, Base64UrlUnpadded::decode_vec(&s).ok());
+        }
+
+        /// Secrets decode into one buffer of exactly their size.
+        #[test]
+        fn secrets_decode_into_a_buffer_of_their_exact_size(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let secret = decode_secret(&encode(&data)).unwrap();
+            prop_assert_eq!(secret.as_slice(), data.as_slice());
+            prop_assert_eq!(secret.capacity(), data.len());
         }
     }
 }

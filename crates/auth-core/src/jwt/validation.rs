@@ -13,9 +13,16 @@ pub const MAX_LEEWAY: u64 = 300;
 
 /// The checks applied after the signature verifies.
 ///
-/// Defaults: `exp` required, leeway 0, no `iss`/`aud`/`sub`/`typ`
-/// expectations, no maximum age, tokens up to 8 KiB. Setting an expected
-/// issuer, audience or subject makes that claim required.
+/// Defaults: `exp` required, leeway 0, no `iss`/`sub`/`typ` expectations,
+/// no maximum age, tokens up to 8 KiB. Setting an expected issuer, audience
+/// or subject makes that claim required.
+///
+/// A token that carries `aud` is rejected (`invalid_audience`) unless an
+/// audience is configured with [`Validation::audience`] and one of its values
+/// matches: RFC 7519 section 4.1.3 says a recipient that does not identify
+/// itself with a value in `aud` must reject the token. A token without `aud`
+/// passes when no audience is configured. [`Validation::any_audience`] is the
+/// explicit opt-out.
 #[derive(Clone, Debug)]
 pub struct Validation {
     pub(crate) max_token_len: usize,
@@ -24,6 +31,7 @@ pub struct Validation {
     pub(crate) max_age: Option<u64>,
     pub(crate) issuer: Option<String>,
     pub(crate) audiences: Vec<String>,
+    pub(crate) any_audience: bool,
     pub(crate) subject: Option<String>,
     pub(crate) required: Vec<String>,
     pub(crate) typ: Option<String>,
@@ -38,6 +46,7 @@ impl Default for Validation {
             max_age: None,
             issuer: None,
             audiences: Vec::new(),
+            any_audience: false,
             subject: None,
             required: Vec::new(),
             typ: None,
@@ -64,6 +73,19 @@ impl Validation {
     #[must_use]
     pub fn audience(mut self, aud: impl Into<String>) -> Self {
         self.audiences.push(aud.into());
+        self
+    }
+
+    /// Accepts a token whatever its `aud` says, when no audience is
+    /// configured. Only for a recipient that really serves every audience
+    /// (a gateway that forwards the token, a debugging tool): any token this
+    /// key set verifies, minted for any service, then passes.
+    ///
+    /// Audiences set with [`Validation::audience`] are checked all the same:
+    /// this never weakens an expectation that was stated.
+    #[must_use]
+    pub fn any_audience(mut self) -> Self {
+        self.any_audience = true;
         self
     }
 
@@ -171,7 +193,13 @@ impl Validation {
                 Some(_) => {}
             }
         }
-        if !self.audiences.is_empty() {
+        if self.audiences.is_empty() {
+            // RFC 7519 section 4.1.3: a token meant for someone must not be
+            // accepted by a recipient that never said who it is.
+            if !r.aud.is_empty() && !self.any_audience {
+                return Err(Error::InvalidAudience);
+            }
+        } else {
             if r.aud.is_empty() {
                 return Err(Error::MissingClaim("aud".into()));
             }

@@ -163,10 +163,12 @@ impl EcSigner {
         }
     }
 
+    /// The secret scalar, big-endian. The fixed-size copy the curve crate
+    /// returns is wiped before this returns.
     pub(crate) fn scalar(&self) -> Zeroizing<Vec<u8>> {
         match self {
-            Self::P256(k) => Zeroizing::new(k.to_bytes().to_vec()),
-            Self::P384(k) => Zeroizing::new(k.to_bytes().to_vec()),
+            Self::P256(k) => Zeroizing::new(Zeroizing::new(k.to_bytes()).to_vec()),
+            Self::P384(k) => Zeroizing::new(Zeroizing::new(k.to_bytes()).to_vec()),
         }
     }
 

@@ -1,5 +1,6 @@
 //! HS256/384/512: a shared secret, pre-keyed once.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -8,7 +9,17 @@ use zeroize::Zeroizing;
 
 use crate::alg::Algorithm;
 use crate::ct;
+use crate::encoding::base64url;
 use crate::error::Error;
+
+/// The message of the default key id derivation. Versioned: a different
+/// derivation must come with a new label (and a new pinned test value), never
+/// silently. It contains spaces, which no JWS signing input can (base64url and
+/// `.` only), so the key id is never a MAC over anything a token signs.
+const KID_LABEL: &[u8] = b"auth-core oct kid v1";
+/// Bytes of the derivation kept for the key id: 128 bits, 22 base64url
+/// characters. Enough that two secrets of one deployment never share an id.
+const KID_LEN: usize = 16;
 
 /// A pre-keyed HMAC state: cloning it costs two hash states, not a re-keying.
 /// The hmac crate wipes these states on drop (its `zeroize` feature).
@@ -24,6 +35,8 @@ enum State {
 pub(crate) struct HmacKey {
     secret: Zeroizing<Vec<u8>>,
     state: State,
+    /// The default key id, see [`HmacKey::default_kid`].
+    kid: String,
 }
 
 impl HmacKey {
@@ -41,14 +54,34 @@ impl HmacKey {
             Algorithm::Hs512 => State::S512(Hmac::new_from_slice(secret).map_err(bad)?),
             _ => return Err(Error::InvalidKey("algorithm is not an HMAC algorithm")),
         };
+        let kid = derive_kid(secret)?;
         Ok(Self {
             secret: Zeroizing::new(secret.to_vec()),
             state,
+            kid,
         })
     }
 
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
+    }
+
+    /// The key id a key gets when none is given: the first [`KID_LEN`] bytes
+    /// of HMAC-SHA256 keyed with the secret over [`KID_LABEL`], base64url.
+    ///
+    /// Deterministic, so every process that loads the same secret names it
+    /// alike; a PRF output, so it says nothing about the secret to anyone
+    /// who does not hold it (unlike the RFC 7638 thumbprint, a plain SHA-256
+    /// of the secret that every JOSE tool computes). `docs/security.md` has
+    /// the reasoning.
+    pub(crate) fn default_kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Whether `other` holds the same secret, compared in constant time (the
+    /// length is public).
+    pub(crate) fn same_secret(&self, other: &Self) -> bool {
+        ct::ct_eq_bool(&self.secret, &other.secret)
     }
 
     /// The MAC state after absorbing `prefix`: signing inputs that start
@@ -92,6 +125,16 @@ impl HmacKey {
 /// wiped on drop like every HMAC state here.
 #[derive(Clone)]
 pub(crate) struct HmacPrefix(State);
+
+/// See [`HmacKey::default_kid`]. The MAC state is wiped on drop by the hmac
+/// crate; the tag is the public id.
+fn derive_kid(secret: &[u8]) -> Result<String, Error> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+        .map_err(|_| Error::InvalidKey("HMAC secret was refused"))?;
+    mac.update(KID_LABEL);
+    let tag = mac.finalize().into_bytes();
+    Ok(base64url::encode(&tag[..KID_LEN]))
+}
 
 /// Continues `state` over `data` and writes the MAC into `out`.
 fn mac(state: &State, data: &[u8], out: &mut [u8; 64]) -> usize {

@@ -166,6 +166,20 @@ impl Jwk {
         self.k.is_some() || self.d.is_some()
     }
 
+    /// Whether this is a symmetric key (`kty: "oct"`): a secret whatever
+    /// members it has.
+    pub(crate) fn is_symmetric(&self) -> bool {
+        self.kty == Kty::Oct
+    }
+
+    /// Whether any private member of an RSA or EC key is present, even one
+    /// that [`Jwk::is_private`] does not look at (`p` without `d`).
+    pub(crate) fn has_private_members(&self) -> bool {
+        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi]
+            .iter()
+            .any(|m| m.is_some())
+    }
+
     /// Decides the algorithm: the JWK's `alg` and the requested one must
     /// agree; with neither, an EC key's curve decides and other keys are
     /// refused (an RSA key could be RS* or PS*, an `oct` key any HS*).

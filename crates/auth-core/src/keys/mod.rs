@@ -8,8 +8,12 @@
 //! expressed.
 //!
 //! Keys come from raw secrets, JWKs ([`Jwk`]), PEM, or generation. Each has a
-//! key id: the one given, or else its RFC 7638 thumbprint. Secrets are wiped on
-//! drop and never printed by `Debug`.
+//! key id: the one given, or else a default. For RSA and EC keys the default
+//! is the RFC 7638 thumbprint of the public key. For HMAC secrets it is a
+//! keyed derivation that reveals nothing about the secret (a thumbprint
+//! would be a plain SHA-256 of it, in every token header; see
+//! `docs/security.md`). Secrets are wiped on drop and never printed by
+//! `Debug`.
 
 #[cfg(feature = "ecdsa")]
 mod ecdsa;
@@ -26,7 +30,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 pub use jwk::{Jwk, parse_jwks};
@@ -159,13 +162,34 @@ fn family_disabled() -> Error {
 
 impl VerifyingKey {
     pub(crate) fn new(alg: Algorithm, inner: Verifier) -> Self {
-        let thumbprint = thumbprint_of_verifier(&inner);
-        let known = KnownHeader::new(alg, &thumbprint, &inner);
+        let kid = default_kid(&inner);
+        let known = KnownHeader::new(alg, &kid, &inner);
         Self {
             alg,
-            kid: thumbprint,
+            kid,
             inner,
             known,
+        }
+    }
+
+    /// Whether `other` is the same key: the same algorithm and the same key
+    /// material (HMAC secrets compared in constant time). Key ids are not
+    /// compared.
+    pub(crate) fn same_key(&self, other: &Self) -> bool {
+        if self.alg != other.alg {
+            return false;
+        }
+        match (&self.inner, &other.inner) {
+            #[cfg(feature = "hmac")]
+            (Verifier::Hmac(a), Verifier::Hmac(b)) => a.same_secret(b),
+            #[cfg(feature = "rsa")]
+            (Verifier::Rsa(a), Verifier::Rsa(b)) => a.public_key() == b.public_key(),
+            #[cfg(feature = "ecdsa")]
+            (Verifier::Ec(a), Verifier::Ec(b)) => {
+                a.curve() == b.curve() && a.coordinates() == b.coordinates()
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
         }
     }
 
@@ -188,6 +212,13 @@ impl VerifyingKey {
 
     /// An HS256/HS384/HS512 key from a shared secret. The secret must be at
     /// least as long as the hash output (32, 48 or 64 bytes).
+    ///
+    /// Its default key id is
+    /// `base64url(HMAC-SHA256(key = secret, msg = "auth-core oct kid v1")[..16])`:
+    /// every process that loads the same secret derives the same id, and the
+    /// id reveals nothing about the secret (it is never a hash of the secret
+    /// alone, as an RFC 7638 thumbprint would be). The same holds for
+    /// [`SigningKey::from_hmac_secret`] and `oct` JWKs without a `kid`.
     pub fn from_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
         #[cfg(feature = "hmac")]
         {
@@ -224,7 +255,8 @@ impl VerifyingKey {
         Jwk::parse(json)?.verifying_key(alg)
     }
 
-    /// Replaces the key id (by default the RFC 7638 thumbprint).
+    /// Replaces the key id (by default the RFC 7638 thumbprint of a public
+    /// key; for an HMAC secret see [`VerifyingKey::from_hmac_secret`]).
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
@@ -244,9 +276,13 @@ impl VerifyingKey {
         &self.kid
     }
 
-    /// The RFC 7638 JWK thumbprint (SHA-256, base64url).
+    /// The RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key.
+    ///
+    /// `None` for an HMAC key: its thumbprint would be a SHA-256 of the
+    /// secret itself, a value anyone can check guessed secrets against and
+    /// match across deployments, so it is never computed.
     #[must_use]
-    pub fn thumbprint(&self) -> String {
+    pub fn thumbprint(&self) -> Option<String> {
         thumbprint_of_verifier(&self.inner)
     }
 
@@ -311,7 +347,8 @@ impl SigningKey {
     }
 
     /// An HS256/HS384/HS512 key from a shared secret. The secret must be at
-    /// least as long as the hash output (32, 48 or 64 bytes).
+    /// least as long as the hash output (32, 48 or 64 bytes). Its default key
+    /// id is described on [`VerifyingKey::from_hmac_secret`].
     pub fn from_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
         #[cfg(feature = "hmac")]
         {
@@ -381,7 +418,8 @@ impl SigningKey {
         Jwk::parse(json)?.signing_key(alg)
     }
 
-    /// Replaces the key id (by default the RFC 7638 thumbprint).
+    /// Replaces the key id (by default the RFC 7638 thumbprint of a public
+    /// key; for an HMAC secret see [`VerifyingKey::from_hmac_secret`]).
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
@@ -428,18 +466,22 @@ impl SigningKey {
     /// secret it is: the returned string is wiped when dropped.
     #[must_use]
     pub fn to_private_jwk(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::from("{"));
+        // A string that grows by pushes frees every buffer it outgrows, and
+        // the allocator does not wipe them. So every piece is made first (the
+        // secret ones in buffers of their exact size, wiped on drop), then
+        // the output is allocated once at its final length.
+        let mut public = String::new();
+        let mut secrets: Vec<(&str, Zeroizing<String>)> = Vec::with_capacity(6);
         match &self.inner {
             #[cfg(feature = "hmac")]
             Signer::Hmac(k) => {
-                out.push_str(r#""kty":"oct","k":""#);
-                out.push_str(&base64url::encode_secret(k.secret()));
-                out.push('"');
+                public.push_str(r#""kty":"oct""#);
+                secrets.push(("k", base64url::encode_secret(k.secret())));
             }
             #[cfg(feature = "rsa")]
             Signer::Rsa(k) => {
                 let key = k.private_key();
-                jwk_rsa_public(&mut out, key.as_ref());
+                jwk_rsa_public(&mut public, key.as_ref());
                 let parts = rsa::private_parts(key);
                 for (name, value) in [
                     ("d", &parts.d),
@@ -449,16 +491,30 @@ impl SigningKey {
                     ("dq", &parts.dq),
                     ("qi", &parts.qi),
                 ] {
-                    push_member_secret(&mut out, name, value);
+                    secrets.push((name, base64url::encode_secret(value)));
                 }
             }
             #[cfg(feature = "ecdsa")]
             Signer::Ec(k) => {
-                jwk_ec_public(&mut out, &k.verifier());
-                push_member_secret(&mut out, "d", &k.scalar());
+                jwk_ec_public(&mut public, &k.verifier());
+                secrets.push(("d", base64url::encode_secret(&k.scalar())));
             }
         }
-        jwk_tail(&mut out, self.alg, &self.kid);
+        let mut tail = String::new();
+        jwk_tail(&mut tail, self.alg, &self.kid);
+
+        let mut pieces: Vec<&str> = Vec::with_capacity(3 + 5 * secrets.len());
+        pieces.extend(["{", public.as_str()]);
+        for (name, value) in &secrets {
+            pieces.extend([",\"", name, "\":\"", value.as_str(), "\""]);
+        }
+        pieces.push(&tail);
+        let mut out = Zeroizing::new(String::with_capacity(pieces.iter().map(|p| p.len()).sum()));
+        let capacity = out.capacity();
+        for piece in pieces {
+            out.push_str(piece);
+        }
+        debug_assert_eq!(out.capacity(), capacity, "the private JWK was reallocated");
         out
     }
 
@@ -493,56 +549,62 @@ impl SigningKey {
     }
 }
 
-fn thumbprint_of_verifier(inner: &Verifier) -> String {
-    let mut members = String::new();
+/// The key id of a key built without one.
+fn default_kid(inner: &Verifier) -> String {
     match inner {
         #[cfg(feature = "hmac")]
-        Verifier::Hmac(k) => thumbprint_oct(&mut members, k.secret()),
-        #[cfg(feature = "rsa")]
-        Verifier::Rsa(k) => thumbprint_rsa(&mut members, k.public_key()),
-        #[cfg(feature = "ecdsa")]
-        Verifier::Ec(k) => thumbprint_ec(&mut members, k),
+        Verifier::Hmac(k) => k.default_kid().into(),
+        #[allow(unreachable_patterns)]
+        _ => thumbprint_of_verifier(inner).unwrap_or_default(),
     }
-    thumbprint_of(&members)
 }
 
+/// The RFC 7638 thumbprint of a public key; `None` for a secret.
+fn thumbprint_of_verifier(inner: &Verifier) -> Option<String> {
+    match inner {
+        #[cfg(feature = "hmac")]
+        Verifier::Hmac(_) => None,
+        #[cfg(feature = "rsa")]
+        Verifier::Rsa(k) => Some(thumbprint_of(&thumbprint_rsa(k.public_key()))),
+        #[cfg(feature = "ecdsa")]
+        Verifier::Ec(k) => Some(thumbprint_of(&thumbprint_ec(k))),
+    }
+}
+
+#[cfg(any(feature = "rsa", feature = "ecdsa"))]
 fn thumbprint_of(canonical_members: &str) -> String {
     let mut json = String::with_capacity(canonical_members.len() + 2);
     json.push('{');
     json.push_str(canonical_members);
     json.push('}');
+    use sha2::{Digest, Sha256};
     base64url::encode(&Sha256::digest(json.as_bytes()))
 }
 
-#[cfg(feature = "hmac")]
-fn thumbprint_oct(out: &mut String, secret: &[u8]) {
-    // The thumbprint hashes the secret; a thumbprint reveals no more than any
-    // MAC the key produced already does.
-    out.push_str(r#""k":""#);
-    out.push_str(&base64url::encode_secret(secret));
-    out.push_str(r#"","kty":"oct""#);
-}
-
+/// The RFC 7638 required members of an RSA key, in order, without braces.
 #[cfg(feature = "rsa")]
-fn thumbprint_rsa(out: &mut String, key: &::rsa::RsaPublicKey) {
+fn thumbprint_rsa(key: &::rsa::RsaPublicKey) -> String {
     let (n, e) = rsa::public_parts(key);
-    out.push_str(r#""e":""#);
-    base64url::encode_into(&e, out);
+    let mut out = String::from(r#""e":""#);
+    base64url::encode_into(&e, &mut out);
     out.push_str(r#"","kty":"RSA","n":""#);
-    base64url::encode_into(&n, out);
+    base64url::encode_into(&n, &mut out);
     out.push('"');
+    out
 }
 
+/// The RFC 7638 required members of an EC key, in order, without braces.
 #[cfg(feature = "ecdsa")]
-fn thumbprint_ec(out: &mut String, key: &ecdsa::EcVerifier) {
+fn thumbprint_ec(key: &ecdsa::EcVerifier) -> String {
     let (x, y) = key.coordinates();
-    out.push_str(r#""crv":""#);
+    let mut out = String::from(r#""crv":""#);
     out.push_str(key.curve().name());
     out.push_str(r#"","kty":"EC","x":""#);
-    base64url::encode_into(&x, out);
+    base64url::encode_into(&x, &mut out);
     out.push_str(r#"","y":""#);
-    base64url::encode_into(&y, out);
+    base64url::encode_into(&y, &mut out);
     out.push('"');
+    out
 }
 
 #[cfg(feature = "rsa")]
@@ -564,15 +626,6 @@ fn jwk_ec_public(out: &mut String, key: &ecdsa::EcVerifier) {
     base64url::encode_into(&x, out);
     out.push_str(r#"","y":""#);
     base64url::encode_into(&y, out);
-    out.push('"');
-}
-
-#[cfg(any(feature = "rsa", feature = "ecdsa"))]
-fn push_member_secret(out: &mut String, name: &str, value: &[u8]) {
-    out.push_str(",\"");
-    out.push_str(name);
-    out.push_str("\":\"");
-    out.push_str(&base64url::encode_secret(value));
     out.push('"');
 }
 

@@ -1,5 +1,10 @@
 //! PEM key input: PKCS#8 and SPKI for RSA and EC, PKCS#1 for RSA, SEC1 for EC.
 
+use alloc::vec::Vec;
+
+use pkcs8::der::pem::Decoder;
+use zeroize::Zeroizing;
+
 use super::{SigningKey, VerifyingKey};
 use crate::alg::{Algorithm, Family};
 use crate::error::Error;
@@ -33,13 +38,32 @@ enum Public {
 
 const UNRECOGNISED: Error = Error::InvalidKey("PEM key is not an RSA, P-256 or P-384 key");
 
+/// The DER document inside a private key's PEM, in a buffer wiped on drop.
+///
+/// The key crates' own `from_*_pem` helpers are not used for private keys:
+/// `SecretKey::from_sec1_pem` decodes into a plain `Vec` that is never
+/// wiped, and the `SecretDocument`-based ones free their buffer unwiped
+/// when the DER inside it is malformed. The decoder is the one they use
+/// (strict RFC 7468), writing into a buffer of ours, sized once; `None`
+/// unless the document decodes and its label is `label`.
+fn private_der(pem: &str, label: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let mut der = Zeroizing::new(Vec::new());
+    let mut decoder = Decoder::new(pem.as_bytes()).ok()?;
+    if decoder.type_label() != label {
+        return None;
+    }
+    decoder.decode_to_end(&mut der).ok()?;
+    Some(der)
+}
+
 fn decode_private(pem: &str) -> Result<Private, Error> {
     match label(pem)? {
         "PRIVATE KEY" => {
+            let der = private_der(pem, "PRIVATE KEY").ok_or(UNRECOGNISED)?;
             #[cfg(feature = "rsa")]
             {
                 use pkcs8::DecodePrivateKey;
-                if let Ok(k) = ::rsa::RsaPrivateKey::from_pkcs8_pem(pem) {
+                if let Ok(k) = ::rsa::RsaPrivateKey::from_pkcs8_der(&der) {
                     return Ok(Private::Rsa(k));
                 }
             }
@@ -47,10 +71,10 @@ fn decode_private(pem: &str) -> Result<Private, Error> {
             {
                 use super::ecdsa::EcSigner;
                 use pkcs8::DecodePrivateKey;
-                if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_pem(pem) {
+                if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(&der) {
                     return Ok(Private::Ec(EcSigner::P256(k)));
                 }
-                if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_pem(pem) {
+                if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_der(&der) {
                     return Ok(Private::Ec(EcSigner::P384(k)));
                 }
             }
@@ -59,22 +83,25 @@ fn decode_private(pem: &str) -> Result<Private, Error> {
         #[cfg(feature = "rsa")]
         "RSA PRIVATE KEY" => {
             use pkcs1::DecodeRsaPrivateKey;
-            ::rsa::RsaPrivateKey::from_pkcs1_pem(pem)
+            const REFUSED: Error = Error::InvalidKey("PKCS#1 RSA private key does not parse");
+            let der = private_der(pem, "RSA PRIVATE KEY").ok_or(REFUSED)?;
+            ::rsa::RsaPrivateKey::from_pkcs1_der(&der)
                 .map(Private::Rsa)
-                .map_err(|_| Error::InvalidKey("PKCS#1 RSA private key does not parse"))
+                .map_err(|_| REFUSED)
         }
         #[cfg(feature = "ecdsa")]
         "EC PRIVATE KEY" => {
             use super::ecdsa::EcSigner;
-            if let Ok(k) = p256::SecretKey::from_sec1_pem(pem) {
+            const REFUSED: Error =
+                Error::InvalidKey("SEC1 EC private key is not a P-256 or P-384 key");
+            let der = private_der(pem, "EC PRIVATE KEY").ok_or(REFUSED)?;
+            if let Ok(k) = p256::SecretKey::from_sec1_der(&der) {
                 return Ok(Private::Ec(EcSigner::P256(k.into())));
             }
-            if let Ok(k) = p384::SecretKey::from_sec1_pem(pem) {
+            if let Ok(k) = p384::SecretKey::from_sec1_der(&der) {
                 return Ok(Private::Ec(EcSigner::P384(k.into())));
             }
-            Err(Error::InvalidKey(
-                "SEC1 EC private key is not a P-256 or P-384 key",
-            ))
+            Err(REFUSED)
         }
         _ => Err(Error::InvalidKey(
             "PEM label is not a supported private key type",

@@ -83,21 +83,22 @@ fn minimal(bytes: &[u8]) -> Result<&[u8], Error> {
     }
 }
 
-fn trimmed(bytes: &[u8]) -> Vec<u8> {
+/// `bytes` without its leading zero octets (`[0]` for zero). A view, not a
+/// copy: it is applied to private values, and a copy would be one more
+/// buffer to wipe.
+fn trimmed(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    let trimmed = &bytes[start..];
-    if trimmed.is_empty() {
-        vec![0]
-    } else {
-        trimmed.to_vec()
+    match &bytes[start..] {
+        [] => &[0],
+        rest => rest,
     }
 }
 
 /// The public parts of an RSA key as JWK integers `(n, e)`.
 pub(crate) fn public_parts(key: &RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
     (
-        trimmed(&key.n().to_be_bytes()),
-        trimmed(&key.e().to_be_bytes()),
+        trimmed(&key.n().to_be_bytes()).to_vec(),
+        trimmed(&key.e().to_be_bytes()).to_vec(),
     )
 }
 
@@ -127,7 +128,7 @@ fn secret_bytes(value: Option<&BoxedUint>) -> Zeroizing<Vec<u8>> {
     match value {
         Some(v) => {
             let raw = Zeroizing::new(v.to_be_bytes());
-            Zeroizing::new(trimmed(&raw))
+            Zeroizing::new(trimmed(&raw).to_vec())
         }
         None => Zeroizing::new(Vec::new()),
     }
@@ -135,7 +136,8 @@ fn secret_bytes(value: Option<&BoxedUint>) -> Zeroizing<Vec<u8>> {
 
 pub(crate) fn private_parts(key: &RsaPrivateKey) -> PrivateParts {
     let prime = |i: usize| secret_bytes(key.primes().get(i).map(AsRef::as_ref));
-    let qi = key.crt_coefficient();
+    // Computed afresh and owned here; `BoxedUint` does not wipe itself.
+    let qi = Zeroizing::new(key.crt_coefficient());
     PrivateParts {
         d: secret_bytes(Some(key.d())),
         p: prime(0),
@@ -158,16 +160,21 @@ pub(crate) fn private_from_parts(
 ) -> Result<RsaPrivateKey, Error> {
     let public = public_from_parts(n, e)?;
     let bits = public.n().bits_precision() as usize;
+    // `BoxedUint` does not wipe itself: hold ours in `Zeroizing` (so an early
+    // return wipes them) and hand the rsa crate copies, which its key wipes.
+    let d = Zeroizing::new(uint(d, bits)?);
+    let p = Zeroizing::new(uint(p, bits)?);
+    let q = Zeroizing::new(uint(q, bits)?);
     let key = RsaPrivateKey::from_components(
         public.n().as_ref().clone(),
         public.e().clone(),
-        uint(d, bits)?,
-        vec![uint(p, bits)?, uint(q, bits)?],
+        BoxedUint::clone(&d),
+        vec![BoxedUint::clone(&p), BoxedUint::clone(&q)],
     )
     .map_err(|_| Error::InvalidKey("RSA private key components are inconsistent"))?;
     if let Some((dp, dq, qi)) = crt {
         let ours = private_parts(&key);
-        let same = |a: &[u8], b: &[u8]| crate::ct::ct_eq_bool(&trimmed(a), b);
+        let same = |a: &[u8], b: &[u8]| crate::ct::ct_eq_bool(trimmed(a), b);
         if !(same(dp, &ours.dp) && same(dq, &ours.dq) && same(qi, &ours.qi)) {
             return Err(Error::InvalidKey(
                 "RSA private key CRT parameters do not match its primes",
