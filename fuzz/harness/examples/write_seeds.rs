@@ -9,6 +9,9 @@
 //! variant for one HMAC and one ECDSA key, the first for the others. RSA-PSS
 //! signatures are salted at random, so those files change on every run; the
 //! others (HMAC, PKCS#1 v1.5, RFC 6979 ECDSA) come out byte for byte the same.
+//!
+//! The other corpora are written by hand (the session ones in the record
+//! format of the time: refresh them when the format changes).
 
 use std::fs;
 use std::path::PathBuf;

@@ -346,7 +346,7 @@ mod tests {
 
     fn objects(keys: &FuzzKeys, key: &VerifyingKey, token: &str) -> bool {
         catch_unwind(AssertUnwindSafe(|| {
-            keys.assert_signed(key, token.as_bytes())
+            keys.assert_signed(key, token.as_bytes());
         }))
         .is_err()
     }

@@ -23,6 +23,10 @@
 //!   decides; the pipeline's answer follows from the header parser exactly,
 //!   and whatever is accepted is also a JSON object to `serde_json`, with the
 //!   same `alg`, `kid`, `typ` and `cty`.
+//! - [`session_record_decode`]: a stored session record that decodes
+//!   encodes again, and that encoding decodes to an equal record.
+//! - [`session_id_parse`]: a session cookie value (or a store key's text)
+//!   that parses is exactly 43 characters and is written back as it came.
 //!
 //! Only two hooks of auth-core's (feature `fuzzing`, hidden) are used:
 //! `auth_core::fuzzing::parse_header` and `auth_core::fuzzing::verify_signature`;
@@ -37,20 +41,24 @@ mod decode_verify;
 mod header;
 mod key_formats;
 mod keys;
+mod session;
 
 pub use decode_verify::{FuzzKeys, NOW, decode_verify, decode_verify_with};
 pub use header::header_parse;
 pub use key_formats::{jwk_parse, pem_parse};
 pub use keys::sign_parts;
+pub use session::{session_id_parse, session_record_decode};
 
 /// An entry point: arbitrary bytes in, how many checks accepted them out.
 pub type Target = fn(&[u8]) -> usize;
 
 /// Every fuzz target by name: the name is its file in `fuzz/fuzz_targets/`
 /// and its corpus directory in `fuzz/corpus/`.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("decode_verify", decode_verify),
     ("jwk_parse", jwk_parse),
     ("header_parse", header_parse),
     ("pem_parse", pem_parse),
+    ("session_record_decode", session_record_decode),
+    ("session_id_parse", session_id_parse),
 ];
