@@ -1,9 +1,10 @@
 //! Arbitrary bytes as the protected header of a correctly signed token: the
-//! verdict must follow from the header alone. See `auth_core::fuzzing`.
+//! verdict must follow from the header alone. See `auth_core_fuzz_harness`.
 
 #![no_main]
 
-use auth_core::fuzzing::header_parse;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| header_parse(data));
+fuzz_target!(|data: &[u8]| {
+    auth_core_fuzz_harness::header_parse(data);
+});
