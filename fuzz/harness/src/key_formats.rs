@@ -99,6 +99,12 @@ fn check_signing(jwk: &Jwk, key: &SigningKey, asked: Option<Algorithm>) {
     let signature = check_private(key);
     if let Ok(from_jwk) = jwk.verifying_key(Some(key.alg())) {
         assert_eq!(from_jwk.thumbprint(), key.verifying_key().thumbprint());
+        assert_eq!(from_jwk.kid(), key.kid());
+        // A secret's thumbprint would publish a hash of the secret.
+        assert_eq!(
+            from_jwk.thumbprint().is_none(),
+            key.alg().family() == Family::Hmac
+        );
         hazmat::verify_raw(&from_jwk, MESSAGE, &signature)
             .expect("the JWK's public half verifies its private half");
     }
