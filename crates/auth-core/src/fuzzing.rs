@@ -16,9 +16,9 @@
 //! - [`pem_parse`]: the same for PEM keys, and a private PEM's public half is
 //!   its signing key's.
 //! - [`header_parse`]: every header is signed validly, so only the header
-//!   decides; the pipeline's answer follows from `Header::parse` exactly, and
-//!   whatever is accepted is also a JSON object to `serde_json`, with the
-//!   same `alg`, `kid`, `typ` and `cty`.
+//!   decides; the pipeline's answer follows from its length and
+//!   `Header::parse` exactly, and whatever is accepted is also a JSON object
+//!   to `serde_json`, with the same `alg`, `kid`, `typ` and `cty`.
 
 // Panicking is this module's way to report a broken property, and its fixed
 // key material cannot fail to load unless this file is wrong.
@@ -37,7 +37,7 @@ use crate::encoding::base64url;
 use crate::jws::Header;
 use crate::jwt::{self, Claims, DEFAULT_MAX_TOKEN_LEN, Empty, SignOptions, Validation};
 use crate::keys::{Jwk, KeySet, SigningKey, VerifyingKey, parse_jwks};
-use crate::{Error, insecure};
+use crate::{Error, MAX_HEADER_LEN, insecure};
 
 /// The fixed time every verification uses (2023-11-14T22:13:20Z).
 pub const NOW: u64 = 1_700_000_000;
@@ -700,8 +700,18 @@ pub fn header_parse(data: &[u8]) {
         }
         Ok((h, HEADER_PAYLOAD.to_vec()))
     });
+    let encoded = base64url::encoded_len(data.len());
     if data.is_empty() {
         assert_eq!(jws, Err(Error::Malformed("token header is empty")));
+    } else if encoded > MAX_HEADER_LEN {
+        let limit = MAX_HEADER_LEN;
+        assert_eq!(
+            jws,
+            Err(Error::TooLarge {
+                limit,
+                actual: encoded
+            })
+        );
     } else {
         assert_eq!(
             jws, expected,
