@@ -89,16 +89,19 @@ impl<'a> HeaderRef<'a> {
                     json::Value::Str(s) => Ok(s.value()),
                     _ => Err(Error::Malformed(why)),
                 };
-                match name.value().as_ref() {
-                    "alg" => alg = Some(text(value, "header `alg` is not a string")?),
-                    "kid" => kid = Some(text(value, "header `kid` is not a string")?),
-                    "typ" => typ = Some(text(value, "header `typ` is not a string")?),
-                    "cty" => cty = Some(text(value, "header `cty` is not a string")?),
-                    "crit" => {
+                // The guard has unescaped every name once already; this
+                // compares without unescaping (or allocating) again.
+                let known = ["alg", "kid", "typ", "cty", "crit", "b64"];
+                match known.into_iter().find(|known| name.eq_str(known)) {
+                    Some("alg") => alg = Some(text(value, "header `alg` is not a string")?),
+                    Some("kid") => kid = Some(text(value, "header `kid` is not a string")?),
+                    Some("typ") => typ = Some(text(value, "header `typ` is not a string")?),
+                    Some("cty") => cty = Some(text(value, "header `cty` is not a string")?),
+                    Some("crit") => {
                         check_crit(value)?;
                         crit = true;
                     }
-                    "b64" => match value {
+                    Some("b64") => match value {
                         json::Value::Bool(true) => {}
                         json::Value::Bool(false) => unencoded = true,
                         _ => return Err(Error::Malformed("header `b64` is not a boolean")),
@@ -260,6 +263,28 @@ mod tests {
             Err(Error::UnsupportedCrit)
         );
         assert!(Header::parse(r#"{"alg":"HS256","b64":true}"#).is_ok());
+        // Names count by their unescaped value.
+        let h = Header::parse(
+            r#"{"\u0061lg":"HS256","k\u0069d":"k\u0031","\u0074yp":"JWT","ct\u0079":"x"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (h.alg, h.kid.as_deref(), h.typ.as_deref(), h.cty.as_deref()),
+            (Algorithm::Hs256, Some("k1"), Some("JWT"), Some("x"))
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","\u0063rit":["x"],"x":1}"#),
+            Err(Error::UnsupportedCrit)
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","b\u0036\u0034":false}"#),
+            Err(Error::UnsupportedCrit)
+        );
+        // A name that only starts like a known one is not it.
+        assert_eq!(
+            Header::parse(r#"{"\u0061lgx":"HS256"}"#),
+            Err(Error::Malformed("header has no `alg`"))
+        );
         assert_eq!(
             Header::parse(r#"{"alg":"HS256","alg":"HS256"}"#),
             Err(Error::Malformed("JSON object has a duplicate member name"))
@@ -302,6 +327,20 @@ mod tests {
             Header::parse(&header(at_limit).replace("HS256", "none")),
             Err(Error::UnsupportedAlg)
         );
+    }
+
+    #[test]
+    fn header_names_are_unescaped_once() {
+        use crate::encoding::json::cost;
+        use alloc::format;
+        use alloc::vec::Vec;
+
+        let names: Vec<_> = (0..20).map(|i| format!(r#","\u006b{i}":0"#)).collect();
+        let header = format!(r#"{{"\u0061lg":"HS256"{}}}"#, names.concat());
+        cost::take();
+        assert_eq!(Header::parse(&header).map(|h| h.alg), Ok(Algorithm::Hs256));
+        // By the guard; the header's reader compares without unescaping.
+        assert_eq!(cost::take().unescapes, 21);
     }
 
     #[test]

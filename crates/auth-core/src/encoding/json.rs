@@ -48,10 +48,10 @@ impl<'a> JsonStr<'a> {
         }
     }
 
-    /// Whether the unescaped value equals `s`.
+    /// Whether the unescaped value equals `s`. Allocates nothing.
     pub(crate) fn eq_str(&self, s: &str) -> bool {
         if self.escaped {
-            unescape(self.raw) == s
+            Unescaped(self.raw.chars()).eq(s.chars())
         } else {
             self.raw == s
         }
@@ -410,23 +410,30 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Jump to the next quote or backslash; the run before it may
-            // hold no raw control character.
-            let rest = self.bytes.get(self.pos..).unwrap_or_default();
-            let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
-                return Err(Error::Malformed("JSON string is not terminated"));
-            };
-            if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
-                return Err(Error::Malformed("JSON string has a raw control character"));
+            match self.peek() {
+                Some(b'"') => {
+                    let raw = &self.src[start..self.pos];
+                    self.pos += 1;
+                    return Ok(JsonStr { raw, escaped });
+                }
+                // Escapes often follow one another: no search between them.
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => {
+                    // Jump to the next quote or backslash; the run before it
+                    // may hold no raw control character.
+                    let rest = self.bytes.get(self.pos..).unwrap_or_default();
+                    let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
+                        return Err(Error::Malformed("JSON string is not terminated"));
+                    };
+                    if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+                        return Err(Error::Malformed("JSON string has a raw control character"));
+                    }
+                    self.pos += run;
+                }
             }
-            self.pos += run;
-            if self.bytes[self.pos] == b'"' {
-                let raw = &self.src[start..self.pos];
-                self.pos += 1;
-                return Ok(JsonStr { raw, escaped });
-            }
-            escaped = true;
-            self.escape()?;
         }
     }
 
@@ -526,36 +533,45 @@ fn lone_surrogate() -> Error {
 fn unescape(raw: &str) -> String {
     cost::unescaped();
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
+    out.extend(Unescaped(raw.chars()));
+    out
+}
+
+/// The characters of the body of a string the scanner has already
+/// validated, unescaped one by one: comparing through it allocates nothing.
+struct Unescaped<'a>(core::str::Chars<'a>);
+
+impl Iterator for Unescaped<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let chars = &mut self.0;
+        let c = chars.next()?;
         if c != '\\' {
-            out.push(c);
-            continue;
+            return Some(c);
         }
-        match chars.next() {
-            Some('b') => out.push('\u{8}'),
-            Some('f') => out.push('\u{c}'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('u') => {
-                let hi = hex_unit(&mut chars);
+        Some(match chars.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = hex_unit(chars);
                 let code = if (0xd800..0xdc00).contains(&hi) {
                     // The scanner guaranteed a `\uXXXX` low surrogate follows.
                     chars.next();
                     chars.next();
-                    let lo = hex_unit(&mut chars);
+                    let lo = hex_unit(chars);
                     0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
                 } else {
                     hi
                 };
-                out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
             }
-            Some(other) => out.push(other),
-            None => {}
-        }
+            other => other,
+        })
     }
-    out
 }
 
 fn hex_unit(chars: &mut core::str::Chars<'_>) -> u32 {
@@ -567,20 +583,20 @@ fn hex_unit(chars: &mut core::str::Chars<'_>) -> u32 {
 /// Counts of the guard's per-name work, so tests can pin its complexity
 /// without timing anything. Outside tests they compile to nothing.
 #[cfg(test)]
-mod cost {
+pub(crate) mod cost {
     extern crate std;
 
     use core::cell::Cell;
 
     /// What the guard did since the last [`take`].
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-    pub(super) struct Cost {
+    pub(crate) struct Cost {
         /// Comparisons of two member names, in a scan or in a set.
-        pub(super) comparisons: u64,
+        pub(crate) comparisons: u64,
         /// Escaped strings unescaped (each one allocates).
-        pub(super) unescapes: u64,
+        pub(crate) unescapes: u64,
         /// Objects whose names moved into a set (which allocates).
-        pub(super) sets: u64,
+        pub(crate) sets: u64,
     }
 
     // Per thread: tests run in parallel.
@@ -610,7 +626,7 @@ mod cost {
         add(|c| c.sets += 1);
     }
 
-    pub(super) fn take() -> Cost {
+    pub(crate) fn take() -> Cost {
         COST.with(Cell::take)
     }
 }
@@ -791,6 +807,30 @@ mod tests {
             members(r#"{"a":"\"\\\/\b\f\n\r\t"}"#).unwrap()[0].1,
             "\"\\/\u{8}\u{c}\n\r\t"
         );
+    }
+
+    #[test]
+    fn eq_str_compares_unescaped_values_without_allocating() {
+        let doc = r#"{"alg":0,"\u0061lg2":0,"\ud83d\ude00\n":0,"a\"b":0}"#;
+        let mut seen = vec![];
+        cost::take();
+        for_each_member(doc, DEFAULT_MAX_DEPTH, |k, _| {
+            seen.push(["alg", "alg2", "😀\n", "a\"b", "al", "", "\\u0061lg2"].map(|s| k.eq_str(s)));
+            Ok(())
+        })
+        .unwrap();
+        let f = false;
+        assert_eq!(
+            seen,
+            [
+                [true, f, f, f, f, f, f],
+                [f, true, f, f, f, f, f],
+                [f, f, true, f, f, f, f],
+                [f, f, f, true, f, f, f],
+            ]
+        );
+        // The guard unescaped each of the three escaped names once.
+        assert_eq!(cost::take().unescapes, 3);
     }
 
     /// The guard's work on `doc` with nothing to do per member.
