@@ -89,19 +89,22 @@ impl<'a> HeaderRef<'a> {
                     json::Value::Str(s) => Ok(s.value()),
                     _ => Err(Error::Malformed(why)),
                 };
-                // The guard has unescaped every name once already; this
-                // compares without unescaping (or allocating) again.
+                // The guard has unescaped every name once already: an
+                // escaped one is compared without unescaping it again.
                 let known = ["alg", "kid", "typ", "cty", "crit", "b64"];
-                match known.into_iter().find(|known| name.eq_str(known)) {
-                    Some("alg") => alg = Some(text(value, "header `alg` is not a string")?),
-                    Some("kid") => kid = Some(text(value, "header `kid` is not a string")?),
-                    Some("typ") => typ = Some(text(value, "header `typ` is not a string")?),
-                    Some("cty") => cty = Some(text(value, "header `cty` is not a string")?),
-                    Some("crit") => {
+                let name = name
+                    .plain()
+                    .or_else(|| known.into_iter().find(|k| name.eq_str(k)));
+                match name.unwrap_or_default() {
+                    "alg" => alg = Some(text(value, "header `alg` is not a string")?),
+                    "kid" => kid = Some(text(value, "header `kid` is not a string")?),
+                    "typ" => typ = Some(text(value, "header `typ` is not a string")?),
+                    "cty" => cty = Some(text(value, "header `cty` is not a string")?),
+                    "crit" => {
                         check_crit(value)?;
                         crit = true;
                     }
-                    Some("b64") => match value {
+                    "b64" => match value {
                         json::Value::Bool(true) => {}
                         json::Value::Bool(false) => unencoded = true,
                         _ => return Err(Error::Malformed("header `b64` is not a boolean")),

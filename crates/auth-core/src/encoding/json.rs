@@ -40,12 +40,18 @@ pub(crate) struct JsonStr<'a> {
 
 impl<'a> JsonStr<'a> {
     /// The string's value, unescaped. Borrows when there was nothing to unescape.
+    #[inline]
     pub(crate) fn value(&self) -> Cow<'a, str> {
         if self.escaped {
             Cow::Owned(unescape(self.raw))
         } else {
             Cow::Borrowed(self.raw)
         }
+    }
+
+    /// The string as written, if that is its value (it has no escapes).
+    pub(crate) fn plain(&self) -> Option<&'a str> {
+        (!self.escaped).then_some(self.raw)
     }
 
     /// Whether the unescaped value equals `s`. Allocates nothing.
@@ -211,9 +217,8 @@ impl<'a> KeyStack<'a> {
 
     fn truncate(&mut self, to: usize) {
         if self.heap.is_empty() {
-            // Drop unescaped copies now rather than when the slot is reused.
-            let closed = self.inline.get_mut(to..self.len).unwrap_or_default();
-            closed.fill_with(|| NO_NAME);
+            // Closed names stay in their slots until reused or the scan
+            // ends: at most `INLINE_KEYS` of them.
             self.len = self.len.min(to);
         } else {
             self.heap.truncate(to);

@@ -257,7 +257,7 @@ fn verify<'k, T: DeserializeOwned, H>(
     keep: impl FnOnce(HeaderRef<'_>) -> H,
 ) -> Result<(H, Claims<T>), Error> {
     let parts = Compact::split(token.as_bytes(), validation.max_token_len)?;
-    let mut header_buf = [0u8; STACK_HEADER];
+    let mut header_buf = None;
     let header = check_header_and_signature(&parts, &mut header_buf, known, select)?;
     validation.check_typ(header.typ.as_deref())?;
     let payload = base64url::decode(parts.payload)?;
@@ -303,11 +303,12 @@ const _: () = assert!(MAX_HEADER_LEN.is_multiple_of(4));
 /// The longest signature any supported key makes (RSA-8192).
 const MAX_SIGNATURE: usize = 1024;
 
-/// Steps 2 to 4: the header, the key choice and the signature. The header is
-/// decoded into `buf` and borrowed from there.
+/// Steps 2 to 4: the header, the key choice and the signature. A header
+/// that must be parsed is decoded into `buf` and borrowed from there; the
+/// buffer is filled in only then, so a key's own header costs no zeroing.
 fn check_header_and_signature<'b, 'k: 'b>(
     parts: &Compact<'_>,
-    buf: &'b mut [u8; STACK_HEADER],
+    buf: &'b mut Option<[u8; STACK_HEADER]>,
     known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<HeaderRef<'b>, Error> {
@@ -331,6 +332,7 @@ fn check_header_and_signature<'b, 'k: 'b>(
             actual: parts.header.len(),
         });
     }
+    let buf = buf.insert([0; STACK_HEADER]);
     let n = base64url::decode_to_slice(parts.header, buf)?;
     let text = core::str::from_utf8(&buf[..n])
         .map_err(|_| Error::Malformed("token header is not UTF-8"))?;
@@ -386,7 +388,7 @@ pub(crate) fn verify_signature<'k>(
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<(Header, Vec<u8>), Error> {
     let parts = Compact::split(token, max_len)?;
-    let mut header_buf = [0u8; STACK_HEADER];
+    let mut header_buf = None;
     let header = check_header_and_signature(&parts, &mut header_buf, known, select)?.into_owned();
     let payload = base64url::decode(parts.payload)?;
     Ok((header, payload))
