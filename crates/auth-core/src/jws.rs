@@ -7,6 +7,26 @@ use crate::error::Error;
 use alloc::borrow::Cow;
 use alloc::string::String;
 
+/// The longest protected header accepted, in base64url characters (768
+/// bytes of JSON). Checked before the header is decoded: a longer one is
+/// [`Error::TooLarge`] whatever it holds.
+///
+/// Real headers are far shorter: the ones auth-core writes (`alg`, `typ`
+/// and a 43-character `kid`) are under 100 characters, and the registered
+/// members RFC 7515 defines, even a `jwk` holding an RSA-2048 public key,
+/// fit in a few hundred. Only an `x5c` certificate chain is longer, and
+/// auth-core never uses one. A key's own header, recognised byte for byte,
+/// is not parsed and not measured.
+pub const MAX_HEADER_LEN: usize = 1024;
+
+/// The most members a protected header may have, counting those of nested
+/// objects (such as a `jwk`) too. The parse stops at the first member past
+/// the limit with `Error::Malformed("token header has too many members")`.
+///
+/// RFC 7515 registers eleven header parameters and a JWK has about ten
+/// members; a header has no use for more than that.
+pub const MAX_HEADER_MEMBERS: usize = 32;
+
 impl core::str::FromStr for Algorithm {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -33,7 +53,8 @@ pub struct Header {
 
 impl Header {
     /// Parses a decoded header (JSON text). Strict: one object, no repeated
-    /// members, `alg` present and supported, no `crit`, no `b64: false`.
+    /// members, at most [`MAX_HEADER_MEMBERS`] members, `alg` present and
+    /// supported, no `crit`, no `b64: false`.
     #[cfg(any(test, feature = "fuzzing"))]
     pub(crate) fn parse(json_text: &str) -> Result<Self, Error> {
         HeaderRef::parse(json_text).map(HeaderRef::into_owned)
@@ -58,29 +79,41 @@ impl<'a> HeaderRef<'a> {
         let mut cty = None;
         let mut crit = false;
         let mut unencoded = false;
-        json::for_each_member(json_text, json::DEFAULT_MAX_DEPTH, |name, value| {
-            let text = |value: json::Value<'a>, why| match value {
-                json::Value::Str(s) => Ok(s.value()),
-                _ => Err(Error::Malformed(why)),
-            };
-            match name.value().as_ref() {
-                "alg" => alg = Some(text(value, "header `alg` is not a string")?),
-                "kid" => kid = Some(text(value, "header `kid` is not a string")?),
-                "typ" => typ = Some(text(value, "header `typ` is not a string")?),
-                "cty" => cty = Some(text(value, "header `cty` is not a string")?),
-                "crit" => {
-                    check_crit(value)?;
-                    crit = true;
+        json::for_each_member_limited(
+            json_text,
+            json::DEFAULT_MAX_DEPTH,
+            MAX_HEADER_MEMBERS,
+            "token header has too many members",
+            |name, value| {
+                let text = |value: json::Value<'a>, why| match value {
+                    json::Value::Str(s) => Ok(s.value()),
+                    _ => Err(Error::Malformed(why)),
+                };
+                // The guard has unescaped every name once already: an
+                // escaped one is compared without unescaping it again.
+                let known = ["alg", "kid", "typ", "cty", "crit", "b64"];
+                let name = name
+                    .plain()
+                    .or_else(|| known.into_iter().find(|k| name.eq_str(k)));
+                match name.unwrap_or_default() {
+                    "alg" => alg = Some(text(value, "header `alg` is not a string")?),
+                    "kid" => kid = Some(text(value, "header `kid` is not a string")?),
+                    "typ" => typ = Some(text(value, "header `typ` is not a string")?),
+                    "cty" => cty = Some(text(value, "header `cty` is not a string")?),
+                    "crit" => {
+                        check_crit(value)?;
+                        crit = true;
+                    }
+                    "b64" => match value {
+                        json::Value::Bool(true) => {}
+                        json::Value::Bool(false) => unencoded = true,
+                        _ => return Err(Error::Malformed("header `b64` is not a boolean")),
+                    },
+                    _ => {}
                 }
-                "b64" => match value {
-                    json::Value::Bool(true) => {}
-                    json::Value::Bool(false) => unencoded = true,
-                    _ => return Err(Error::Malformed("header `b64` is not a boolean")),
-                },
-                _ => {}
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         let alg = alg.ok_or(Error::Malformed("header has no `alg`"))?;
         // `none` and unknown names land here, before anything else is looked at.
         let alg: Algorithm = alg.parse()?;
@@ -233,10 +266,84 @@ mod tests {
             Err(Error::UnsupportedCrit)
         );
         assert!(Header::parse(r#"{"alg":"HS256","b64":true}"#).is_ok());
+        // Names count by their unescaped value.
+        let h = Header::parse(
+            r#"{"\u0061lg":"HS256","k\u0069d":"k\u0031","\u0074yp":"JWT","ct\u0079":"x"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (h.alg, h.kid.as_deref(), h.typ.as_deref(), h.cty.as_deref()),
+            (Algorithm::Hs256, Some("k1"), Some("JWT"), Some("x"))
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","\u0063rit":["x"],"x":1}"#),
+            Err(Error::UnsupportedCrit)
+        );
+        assert_eq!(
+            Header::parse(r#"{"alg":"HS256","b\u0036\u0034":false}"#),
+            Err(Error::UnsupportedCrit)
+        );
+        // A name that only starts like a known one is not it.
+        assert_eq!(
+            Header::parse(r#"{"\u0061lgx":"HS256"}"#),
+            Err(Error::Malformed("header has no `alg`"))
+        );
         assert_eq!(
             Header::parse(r#"{"alg":"HS256","alg":"HS256"}"#),
             Err(Error::Malformed("JSON object has a duplicate member name"))
         );
+    }
+
+    #[test]
+    fn header_members_are_counted_at_every_depth() {
+        use alloc::format;
+        use alloc::vec::Vec;
+
+        // `alg`, `jwk` and its `kty`, then `extra` members `p0`, `p1`, ...,
+        // the first half at the top, the rest inside `jwk`.
+        let header = |extra: usize| {
+            let pad: Vec<_> = (0..extra).map(|i| format!(r#","p{i}":{i}"#)).collect();
+            let (top, nested) = pad.split_at(extra / 2);
+            format!(
+                r#"{{"alg":"HS256"{},"jwk":{{"kty":"oct"{}}}}}"#,
+                top.concat(),
+                nested.concat()
+            )
+        };
+        let too_many = Err(Error::Malformed("token header has too many members"));
+        let at_limit = MAX_HEADER_MEMBERS - 3;
+        for extra in [0, at_limit - 1, at_limit] {
+            assert_eq!(
+                Header::parse(&header(extra)).map(|h| h.alg),
+                Ok(Algorithm::Hs256),
+                "{extra}"
+            );
+        }
+        assert_eq!(Header::parse(&header(at_limit + 1)), too_many);
+        assert_eq!(Header::parse(&header(at_limit + 20)), too_many);
+        // The parse stops at the name of the first member over the limit.
+        let over = header(at_limit + 1);
+        let last = format!(r#""p{at_limit}""#);
+        let cut = &over[..over.find(&last).unwrap() + last.len()];
+        assert_eq!(Header::parse(cut), too_many);
+        assert_eq!(
+            Header::parse(&header(at_limit).replace("HS256", "none")),
+            Err(Error::UnsupportedAlg)
+        );
+    }
+
+    #[test]
+    fn header_names_are_unescaped_once() {
+        use crate::encoding::json::cost;
+        use alloc::format;
+        use alloc::vec::Vec;
+
+        let names: Vec<_> = (0..20).map(|i| format!(r#","\u006b{i}":0"#)).collect();
+        let header = format!(r#"{{"\u0061lg":"HS256"{}}}"#, names.concat());
+        cost::take();
+        assert_eq!(Header::parse(&header).map(|h| h.alg), Ok(Algorithm::Hs256));
+        // By the guard; the header's reader compares without unescaping.
+        assert_eq!(cost::take().unescapes, 21);
     }
 
     #[test]

@@ -110,7 +110,8 @@ pub use error::Error;
 // Algorithms and headers.
 pub use alg::{Algorithm, Family};
 pub use jws::Header;
-// Tokens: claims, validation, signing options.
+// Tokens: claims, validation, signing options, limits.
+pub use jws::{MAX_HEADER_LEN, MAX_HEADER_MEMBERS};
 pub use jwt::{
     Claims, DEFAULT_MAX_TOKEN_LEN, Empty, MAX_LEEWAY, SignOptions, Validation, Verified,
 };

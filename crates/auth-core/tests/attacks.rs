@@ -8,7 +8,10 @@
     clippy::std_instead_of_core
 )]
 
-use auth_core::{Algorithm, Claims, Error, KeySet, SigningKey, Validation, VerifyingKey};
+use auth_core::{
+    Algorithm, Claims, DEFAULT_MAX_TOKEN_LEN, Error, KeySet, MAX_HEADER_LEN, MAX_HEADER_MEMBERS,
+    SignOptions, SigningKey, Validation, VerifyingKey,
+};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::Value;
 
@@ -380,6 +383,124 @@ fn oversize_tokens_are_rejected_before_decoding() {
     assert_eq!(
         vk.verify::<Value>(&small, &tight, NOW).unwrap_err().code(),
         "too_large"
+    );
+}
+
+#[test]
+fn oversize_headers_are_rejected_before_decoding() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let mut set = KeySet::new();
+    set.add(vk.clone()).unwrap();
+    // A valid HS256 header of exactly `len` bytes of JSON.
+    let header = |len: usize| {
+        let pad = len - r#"{"alg":"HS256","x":""}"#.len();
+        format!(r#"{{"alg":"HS256","x":"{}"}}"#, "x".repeat(pad))
+    };
+    // 767 and 768 bytes encode to 1023 and 1024 characters: accepted.
+    let at_limit = MAX_HEADER_LEN / 4 * 3;
+    for len in [at_limit - 1, at_limit] {
+        let token = forge(&key, &header(len), &payload());
+        assert!(token.find('.').unwrap() <= MAX_HEADER_LEN);
+        assert_eq!(check(&vk, &token).unwrap().sub.as_deref(), Some("u"));
+        let (verified, _) = vk
+            .verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN)
+            .unwrap();
+        assert_eq!(verified.alg, Algorithm::Hs256);
+    }
+    // 769 bytes encode to 1026 characters: too large, signature and all
+    // correct, through every verifying entry point.
+    let too_large = Error::TooLarge {
+        limit: MAX_HEADER_LEN,
+        actual: MAX_HEADER_LEN + 2,
+    };
+    let token = forge(&key, &header(at_limit + 1), &payload());
+    assert_eq!(check(&vk, &token).unwrap_err(), too_large);
+    assert_eq!(
+        vk.verify_signature_only(&token, DEFAULT_MAX_TOKEN_LEN)
+            .unwrap_err(),
+        too_large
+    );
+    assert_eq!(
+        set.verify::<Value>(&token, &Validation::new(), NOW)
+            .unwrap_err(),
+        too_large
+    );
+    // 1025 characters, which no base64url text has, and garbage: rejected
+    // for their size, not their content.
+    let payload = b64(payload().as_bytes());
+    for header in [
+        "A".repeat(MAX_HEADER_LEN + 1),
+        "!".repeat(MAX_HEADER_LEN + 1),
+    ] {
+        let token = format!("{header}.{payload}.{}", b64(&[0; 32]));
+        assert_eq!(
+            check(&vk, &token).unwrap_err(),
+            Error::TooLarge {
+                limit: MAX_HEADER_LEN,
+                actual: MAX_HEADER_LEN + 1
+            }
+        );
+    }
+    // The token limit comes first.
+    let tight = Validation::new().max_token_len(MAX_HEADER_LEN + 100);
+    let token = forge(&key, &header(at_limit + 1), &"{}".repeat(100));
+    assert_eq!(
+        vk.verify::<Value>(&token, &tight, NOW).unwrap_err(),
+        Error::TooLarge {
+            limit: MAX_HEADER_LEN + 100,
+            actual: token.len()
+        }
+    );
+}
+
+#[test]
+fn a_keys_own_header_is_recognised_before_the_header_limit() {
+    // A `kid` this long makes the key's own header longer than the limit:
+    // the header is recognised byte for byte and never parsed, so the
+    // key's own tokens verify...
+    let key = hs256().with_kid("k".repeat(MAX_HEADER_LEN));
+    let vk = key.verifying_key();
+    let claims = Claims::new(serde_json::json!({})).valid_for(NOW, 60);
+    let token = key.sign(&claims).unwrap();
+    assert!(token.find('.').unwrap() > MAX_HEADER_LEN);
+    assert_eq!(check(&vk, &token).unwrap().exp, Some(NOW + 60));
+    // ...but the same key with another header goes through the parser.
+    let other = key
+        .sign_with(&claims, &SignOptions::default().typ("at+jwt"))
+        .unwrap();
+    assert_eq!(
+        check(&vk, &other).unwrap_err(),
+        Error::TooLarge {
+            limit: MAX_HEADER_LEN,
+            actual: other.find('.').unwrap()
+        }
+    );
+}
+
+#[test]
+fn headers_with_too_many_members_are_malformed() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    // `alg`, `jwk`, its `kty`, and `extra` more, half of them inside `jwk`.
+    let header = |extra: usize| {
+        let pad: Vec<String> = (0..extra).map(|i| format!(r#","m{i}":true"#)).collect();
+        let (top, nested) = pad.split_at(extra / 2);
+        format!(
+            r#"{{"alg":"HS256"{},"jwk":{{"kty":"oct"{}}}}}"#,
+            top.concat(),
+            nested.concat()
+        )
+    };
+    let at_limit = MAX_HEADER_MEMBERS - 3;
+    for extra in [at_limit - 1, at_limit] {
+        let token = forge(&key, &header(extra), &payload());
+        assert_eq!(check(&vk, &token).unwrap().sub.as_deref(), Some("u"));
+    }
+    let token = forge(&key, &header(at_limit + 1), &payload());
+    assert_eq!(
+        check(&vk, &token).unwrap_err(),
+        Error::Malformed("token header has too many members")
     );
 }
 

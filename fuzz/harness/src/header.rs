@@ -3,7 +3,8 @@
 
 use auth_core::fuzzing::parse_header;
 use auth_core::{
-    Algorithm, DEFAULT_MAX_TOKEN_LEN, Error, SigningKey, Validation, VerifyingKey, insecure,
+    Algorithm, DEFAULT_MAX_TOKEN_LEN, Error, MAX_HEADER_LEN, SigningKey, Validation, VerifyingKey,
+    insecure,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -101,8 +102,18 @@ pub fn header_parse(data: &[u8]) -> usize {
         }
         Ok((h, HEADER_PAYLOAD.to_vec()))
     });
+    // Unpadded base64url: four characters per three bytes, rounded up.
+    let encoded = (data.len() * 4).div_ceil(3);
     if data.is_empty() {
         assert_eq!(jws, Err(Error::Malformed("token header is empty")));
+    } else if encoded > MAX_HEADER_LEN {
+        assert_eq!(
+            jws,
+            Err(Error::TooLarge {
+                limit: MAX_HEADER_LEN,
+                actual: encoded
+            })
+        );
     } else {
         assert_eq!(
             jws, expected,

@@ -6,15 +6,30 @@
 //! lone UTF-16 surrogates in `\u` escapes. It reports the top-level members of
 //! an object as borrowed slices, so the header and the registered claims are
 //! read without building a tree or copying strings that carry no escapes.
+//!
+//! Its cost is O(n log n) in the document's length whatever the document:
+//! the input is untrusted and read before any signature is checked. Each
+//! member name is unescaped once; an object's first `SMALL_OBJECT` names
+//! are compared one by one, and past that its names go into a `BTreeSet`
+//! (no hashing, so no hash-flooding worst case, and no `std` needed).
 
 use alloc::borrow::Cow;
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cmp::Ordering;
+use core::mem;
 
 use crate::error::Error;
 
 /// The deepest nesting of arrays and objects accepted by default.
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 16;
+
+/// Names an object may have before its duplicate check moves from a scan of
+/// the earlier names to a sorted set. Below this a scan of a few borrowed
+/// strings is cheaper than a tree and allocates nothing; above it a scan
+/// would make the object's cost quadratic in its member count.
+const SMALL_OBJECT: usize = 12;
 
 /// A JSON string as it appears in the document, quotes removed.
 #[derive(Clone, Copy, Debug)]
@@ -25,6 +40,7 @@ pub(crate) struct JsonStr<'a> {
 
 impl<'a> JsonStr<'a> {
     /// The string's value, unescaped. Borrows when there was nothing to unescape.
+    #[inline]
     pub(crate) fn value(&self) -> Cow<'a, str> {
         if self.escaped {
             Cow::Owned(unescape(self.raw))
@@ -33,21 +49,46 @@ impl<'a> JsonStr<'a> {
         }
     }
 
-    /// Whether the unescaped value equals `s`.
+    /// The string as written, if that is its value (it has no escapes).
+    pub(crate) fn plain(&self) -> Option<&'a str> {
+        (!self.escaped).then_some(self.raw)
+    }
+
+    /// Whether the unescaped value equals `s`. Allocates nothing.
     pub(crate) fn eq_str(&self, s: &str) -> bool {
         if self.escaped {
-            unescape(self.raw) == s
+            Unescaped(self.raw.chars()).eq(s.chars())
         } else {
             self.raw == s
         }
     }
+}
 
-    fn same_as(&self, other: &JsonStr<'_>) -> bool {
-        if !self.escaped && !other.escaped {
-            self.raw == other.raw
-        } else {
-            self.value() == other.value()
-        }
+/// A member name, unescaped once when it is read, and compared as such (so
+/// `"a"` and `"\u0061"` are the same name).
+struct Name<'a>(Cow<'a, str>);
+
+const NO_NAME: Name<'static> = Name(Cow::Borrowed(""));
+
+impl PartialEq for Name<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        cost::compared();
+        self.0 == other.0
+    }
+}
+
+impl Eq for Name<'_> {}
+
+impl Ord for Name<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        cost::compared();
+        self.0.cmp(&other.0)
+    }
+}
+
+impl PartialOrd for Name<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -68,15 +109,24 @@ pub(crate) enum Value<'a> {
 pub(crate) fn for_each_member<'a>(
     doc: &'a str,
     max_depth: usize,
+    member: impl FnMut(JsonStr<'a>, Value<'a>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for_each_member_limited(doc, max_depth, usize::MAX, "", member)
+}
+
+/// Like [`for_each_member`], and fails with `Error::Malformed(too_many)` as
+/// soon as the document has more than `max_members` members, counting
+/// those of nested objects too: nothing past the limit is scanned.
+pub(crate) fn for_each_member_limited<'a>(
+    doc: &'a str,
+    max_depth: usize,
+    max_members: usize,
+    too_many: &'static str,
     mut member: impl FnMut(JsonStr<'a>, Value<'a>) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut s = Scanner {
-        src: doc,
-        bytes: doc.as_bytes(),
-        pos: 0,
-        max_depth,
-        keys: KeyStack::new(),
-    };
+    let mut s = Scanner::new(doc, max_depth);
+    s.members_left = max_members;
+    s.too_many = too_many;
     s.skip_ws();
     if s.peek() != Some(b'{') {
         return Err(Error::Malformed("JSON document is not an object"));
@@ -95,24 +145,19 @@ pub(crate) fn for_each_element<'a>(
     array: &'a str,
     mut element: impl FnMut(Value<'a>) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut s = Scanner {
-        src: array,
-        bytes: array.as_bytes(),
-        pos: 0,
-        // Already validated, including its depth; no limit needed again.
-        max_depth: usize::MAX,
-        keys: KeyStack::new(),
-    };
+    // Already validated, including its depth; no limit needed again.
+    let mut s = Scanner::new(array, usize::MAX);
     s.array_elements(1, &mut element)
 }
 
-/// The member names of every open object, innermost last. The first few
-/// live on the stack, so a typical header or payload allocates nothing here.
+/// The member names of every open object that is still small, innermost
+/// last. The first few live on the stack, so a typical header or payload
+/// allocates nothing here.
 struct KeyStack<'a> {
-    inline: [JsonStr<'a>; INLINE_KEYS],
+    inline: [Name<'a>; INLINE_KEYS],
     len: usize,
     /// Once more names are open than fit inline, all of them move here.
-    heap: Vec<JsonStr<'a>>,
+    heap: Vec<Name<'a>>,
 }
 
 const INLINE_KEYS: usize = 12;
@@ -120,10 +165,7 @@ const INLINE_KEYS: usize = 12;
 impl<'a> KeyStack<'a> {
     fn new() -> Self {
         Self {
-            inline: [JsonStr {
-                raw: "",
-                escaped: false,
-            }; INLINE_KEYS],
+            inline: [NO_NAME; INLINE_KEYS],
             len: 0,
             heap: Vec::new(),
         }
@@ -137,19 +179,23 @@ impl<'a> KeyStack<'a> {
         }
     }
 
-    fn push(&mut self, key: JsonStr<'a>) {
-        if self.heap.is_empty() && self.len < INLINE_KEYS {
-            self.inline[self.len] = key;
+    fn push(&mut self, name: Name<'a>) {
+        if !self.heap.is_empty() {
+            self.heap.push(name);
+        } else if let Some(slot) = self.inline.get_mut(self.len) {
+            *slot = name;
             self.len += 1;
         } else {
-            if self.heap.is_empty() {
-                self.heap.extend_from_slice(&self.inline[..self.len]);
-            }
-            self.heap.push(key);
+            self.heap.reserve(2 * INLINE_KEYS);
+            self.heap
+                .extend(self.inline.iter_mut().map(|n| mem::replace(n, NO_NAME)));
+            // Inline again, from empty, once the heap is emptied.
+            self.len = 0;
+            self.heap.push(name);
         }
     }
 
-    fn since(&self, from: usize) -> &[JsonStr<'a>] {
+    fn since(&self, from: usize) -> &[Name<'a>] {
         if self.heap.is_empty() {
             self.inline.get(from..self.len).unwrap_or_default()
         } else {
@@ -157,14 +203,25 @@ impl<'a> KeyStack<'a> {
         }
     }
 
+    /// Moves the names from `from` on into `set`.
+    fn move_since(&mut self, from: usize, set: &mut BTreeSet<Name<'a>>) {
+        if self.heap.is_empty() {
+            let open = self.inline.get_mut(from..self.len).unwrap_or_default();
+            set.extend(open.iter_mut().map(|n| mem::replace(n, NO_NAME)));
+            self.len = self.len.min(from);
+        } else {
+            let from = from.min(self.heap.len());
+            set.extend(self.heap.drain(from..));
+        }
+    }
+
     fn truncate(&mut self, to: usize) {
         if self.heap.is_empty() {
+            // Closed names stay in their slots until reused or the scan
+            // ends: at most `INLINE_KEYS` of them.
             self.len = self.len.min(to);
         } else {
             self.heap.truncate(to);
-            if to == 0 {
-                self.len = 0;
-            }
         }
     }
 }
@@ -174,11 +231,27 @@ struct Scanner<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
-    /// Member names of every object currently open, innermost last.
+    /// How many more member names the document may have, at any depth.
+    members_left: usize,
+    /// The error text once `members_left` runs out.
+    too_many: &'static str,
+    /// Member names of every small object currently open, innermost last.
     keys: KeyStack<'a>,
 }
 
 impl<'a> Scanner<'a> {
+    fn new(src: &'a str, max_depth: usize) -> Self {
+        Self {
+            src,
+            bytes: src.as_bytes(),
+            pos: 0,
+            max_depth,
+            members_left: usize::MAX,
+            too_many: "",
+            keys: KeyStack::new(),
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -242,6 +315,8 @@ impl<'a> Scanner<'a> {
         }
         self.pos += 1;
         let first_key = self.keys.len();
+        // This object's names once there are too many to scan: see `remember`.
+        let mut many = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -253,10 +328,13 @@ impl<'a> Scanner<'a> {
                 return Err(Error::Malformed("JSON object member name is not a string"));
             }
             let key = self.string()?;
-            if self.keys.since(first_key).iter().any(|k| k.same_as(&key)) {
+            self.members_left = self
+                .members_left
+                .checked_sub(1)
+                .ok_or(Error::Malformed(self.too_many))?;
+            if !self.remember(key, first_key, &mut many) {
                 return Err(Error::Malformed("JSON object has a duplicate member name"));
             }
-            self.keys.push(key);
             self.expect(b':', "JSON object member lacks ':'")?;
             let value = self.value(depth)?;
             member(key, value)?;
@@ -271,6 +349,35 @@ impl<'a> Scanner<'a> {
                 _ => return Err(Error::Malformed("JSON object lacks ',' or '}'")),
             }
         }
+    }
+
+    /// Adds `key` to the names of the object being scanned, whose names are
+    /// `self.keys` from `first` on while it is small and `many` after.
+    /// Returns false if the object already has that name.
+    fn remember(
+        &mut self,
+        key: JsonStr<'a>,
+        first: usize,
+        many: &mut Option<BTreeSet<Name<'a>>>,
+    ) -> bool {
+        let name = Name(key.value());
+        if let Some(names) = many {
+            return names.insert(name);
+        }
+        let seen = self.keys.since(first);
+        if seen.contains(&name) {
+            return false;
+        }
+        if seen.len() < SMALL_OBJECT {
+            self.keys.push(name);
+            return true;
+        }
+        cost::set_built();
+        let mut names = BTreeSet::new();
+        self.keys.move_since(first, &mut names);
+        names.insert(name);
+        *many = Some(names);
+        true
     }
 
     fn array_elements(
@@ -308,23 +415,30 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Jump to the next quote or backslash; the run before it may
-            // hold no raw control character.
-            let rest = self.bytes.get(self.pos..).unwrap_or_default();
-            let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
-                return Err(Error::Malformed("JSON string is not terminated"));
-            };
-            if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
-                return Err(Error::Malformed("JSON string has a raw control character"));
+            match self.peek() {
+                Some(b'"') => {
+                    let raw = &self.src[start..self.pos];
+                    self.pos += 1;
+                    return Ok(JsonStr { raw, escaped });
+                }
+                // Escapes often follow one another: no search between them.
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => {
+                    // Jump to the next quote or backslash; the run before it
+                    // may hold no raw control character.
+                    let rest = self.bytes.get(self.pos..).unwrap_or_default();
+                    let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
+                        return Err(Error::Malformed("JSON string is not terminated"));
+                    };
+                    if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+                        return Err(Error::Malformed("JSON string has a raw control character"));
+                    }
+                    self.pos += run;
+                }
             }
-            self.pos += run;
-            if self.bytes[self.pos] == b'"' {
-                let raw = &self.src[start..self.pos];
-                self.pos += 1;
-                return Ok(JsonStr { raw, escaped });
-            }
-            escaped = true;
-            self.escape()?;
         }
     }
 
@@ -422,43 +536,111 @@ fn lone_surrogate() -> Error {
 
 /// Unescapes the body of a string the scanner has already validated.
 fn unescape(raw: &str) -> String {
+    cost::unescaped();
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
+    out.extend(Unescaped(raw.chars()));
+    out
+}
+
+/// The characters of the body of a string the scanner has already
+/// validated, unescaped one by one: comparing through it allocates nothing.
+struct Unescaped<'a>(core::str::Chars<'a>);
+
+impl Iterator for Unescaped<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let chars = &mut self.0;
+        let c = chars.next()?;
         if c != '\\' {
-            out.push(c);
-            continue;
+            return Some(c);
         }
-        match chars.next() {
-            Some('b') => out.push('\u{8}'),
-            Some('f') => out.push('\u{c}'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('u') => {
-                let hi = hex_unit(&mut chars);
+        Some(match chars.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = hex_unit(chars);
                 let code = if (0xd800..0xdc00).contains(&hi) {
                     // The scanner guaranteed a `\uXXXX` low surrogate follows.
                     chars.next();
                     chars.next();
-                    let lo = hex_unit(&mut chars);
+                    let lo = hex_unit(chars);
                     0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
                 } else {
                     hi
                 };
-                out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
             }
-            Some(other) => out.push(other),
-            None => {}
-        }
+            other => other,
+        })
     }
-    out
 }
 
 fn hex_unit(chars: &mut core::str::Chars<'_>) -> u32 {
     (0..4).fold(0, |acc, _| {
         acc << 4 | chars.next().and_then(|c| c.to_digit(16)).unwrap_or(0)
     })
+}
+
+/// Counts of the guard's per-name work, so tests can pin its complexity
+/// without timing anything. Outside tests they compile to nothing.
+#[cfg(test)]
+pub(crate) mod cost {
+    extern crate std;
+
+    use core::cell::Cell;
+
+    /// What the guard did since the last [`take`].
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub(crate) struct Cost {
+        /// Comparisons of two member names, in a scan or in a set.
+        pub(crate) comparisons: u64,
+        /// Escaped strings unescaped (each one allocates).
+        pub(crate) unescapes: u64,
+        /// Objects whose names moved into a set (which allocates).
+        pub(crate) sets: u64,
+    }
+
+    // Per thread: tests run in parallel.
+    std::thread_local! {
+        static COST: Cell<Cost> = const {
+            Cell::new(Cost { comparisons: 0, unescapes: 0, sets: 0 })
+        };
+    }
+
+    fn add(f: impl FnOnce(&mut Cost)) {
+        COST.with(|c| {
+            let mut cost = c.get();
+            f(&mut cost);
+            c.set(cost);
+        });
+    }
+
+    pub(super) fn compared() {
+        add(|c| c.comparisons += 1);
+    }
+
+    pub(super) fn unescaped() {
+        add(|c| c.unescapes += 1);
+    }
+
+    pub(super) fn set_built() {
+        add(|c| c.sets += 1);
+    }
+
+    pub(crate) fn take() -> Cost {
+        COST.with(Cell::take)
+    }
+}
+
+#[cfg(not(test))]
+mod cost {
+    pub(super) fn compared() {}
+    pub(super) fn unescaped() {}
+    pub(super) fn set_built() {}
 }
 
 /// Appends `s` as a JSON string literal.
@@ -630,5 +812,171 @@ mod tests {
             members(r#"{"a":"\"\\\/\b\f\n\r\t"}"#).unwrap()[0].1,
             "\"\\/\u{8}\u{c}\n\r\t"
         );
+    }
+
+    #[test]
+    fn eq_str_compares_unescaped_values_without_allocating() {
+        let doc = r#"{"alg":0,"\u0061lg2":0,"\ud83d\ude00\n":0,"a\"b":0}"#;
+        let mut seen = vec![];
+        cost::take();
+        for_each_member(doc, DEFAULT_MAX_DEPTH, |k, _| {
+            seen.push(["alg", "alg2", "😀\n", "a\"b", "al", "", "\\u0061lg2"].map(|s| k.eq_str(s)));
+            Ok(())
+        })
+        .unwrap();
+        let f = false;
+        assert_eq!(
+            seen,
+            [
+                [true, f, f, f, f, f, f],
+                [f, true, f, f, f, f, f],
+                [f, f, true, f, f, f, f],
+                [f, f, f, true, f, f, f],
+            ]
+        );
+        // The guard unescaped each of the three escaped names once.
+        assert_eq!(cost::take().unescapes, 3);
+    }
+
+    /// The guard's work on `doc` with nothing to do per member.
+    fn cost_of(doc: &str) -> (Result<(), Error>, cost::Cost) {
+        cost::take();
+        let result = for_each_member(doc, DEFAULT_MAX_DEPTH, |_, _| Ok(()));
+        (result, cost::take())
+    }
+
+    /// `n` distinct member names as they appear in a document, every other
+    /// one written with escapes (`\u006b` is `k`, the surrogate pair is 😀).
+    fn names(n: usize, width: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| match i % 4 {
+                0 | 2 => format!("k{i:0width$}"),
+                1 => format!("\\u006b{i:0width$}"),
+                _ => format!("\\ud83d\\ude00{i:0width$}"),
+            })
+            .collect()
+    }
+
+    fn object(names: &[String], value: &str) -> String {
+        let members: Vec<String> = names.iter().map(|n| format!("\"{n}\":{value}")).collect();
+        format!("{{{}}}", members.join(","))
+    }
+
+    /// What an O(n log n) guard may spend on `n` names. A B-tree node holds
+    /// up to 11 names and, but for the root, at least 5, so an insert
+    /// compares with at most 11 * (log6(n) + 1) <= 6 * (log2(n) + 1) of
+    /// them. A scan of all earlier names would make n / 2 on average.
+    fn n_log_n(n: usize) -> u64 {
+        let n = u64::try_from(n).unwrap();
+        6 * n * u64::from(n.ilog2() + 1)
+    }
+
+    #[test]
+    fn cost_is_n_log_n_in_the_number_of_names() {
+        for n in [1024, 4096] {
+            let escaped =
+                u64::try_from(names(n, 0).iter().filter(|k| k.contains('\\')).count()).unwrap();
+            // One object, names in arbitrary, ascending and descending
+            // order (sorted insertion is a B-tree's worst case).
+            let mut descending = names(n, 5);
+            descending.reverse();
+            for (order, list) in [
+                ("arbitrary", names(n, 0)),
+                ("ascending", names(n, 5)),
+                ("descending", descending),
+            ] {
+                let (result, cost) = cost_of(&object(&list, "0"));
+                assert_eq!(result, Ok(()), "{order}");
+                assert!(
+                    cost.comparisons <= n_log_n(n),
+                    "{n} names, {order}: {} comparisons",
+                    cost.comparisons
+                );
+                // Each name is unescaped once, never per comparison.
+                assert_eq!(cost.unescapes, escaped, "{order}");
+                assert_eq!(cost.sets, 1, "{order}");
+            }
+            // The same names in every object of a chain 16 deep.
+            let per_level = names(n / 15, 0);
+            let mut doc = object(&per_level, "0");
+            for _ in 0..15 {
+                doc = format!(
+                    "{{{},\"o\":{doc}}}",
+                    &object(&per_level, "0")[1..].trim_end_matches('}')
+                );
+            }
+            let (result, cost) = cost_of(&doc);
+            assert_eq!(result, Ok(()));
+            assert!(
+                cost.comparisons <= n_log_n(n),
+                "chain: {}",
+                cost.comparisons
+            );
+            // Many small sibling objects reusing names, inside one large one.
+            let small = object(&names(SMALL_OBJECT, 0), "0");
+            let siblings: Vec<String> = (0..n / SMALL_OBJECT).map(|_| small.clone()).collect();
+            let doc = format!(
+                "{{\"x\":[{}],{}",
+                siblings.join(","),
+                &object(&names(n, 0), "0")[1..]
+            );
+            let (result, cost) = cost_of(&doc);
+            assert_eq!(result, Ok(()));
+            assert!(
+                cost.comparisons <= 2 * n_log_n(n),
+                "siblings: {}",
+                cost.comparisons
+            );
+            // A late escaped twin is still found, at the same cost.
+            let mut twin = names(n, 0);
+            twin.push("\\u006b0".into());
+            let (result, cost) = cost_of(&object(&twin, "0"));
+            assert_eq!(
+                result,
+                Err(Error::Malformed("JSON object has a duplicate member name"))
+            );
+            assert!(
+                cost.comparisons <= n_log_n(n + 1),
+                "twin: {}",
+                cost.comparisons
+            );
+        }
+    }
+
+    #[test]
+    fn small_objects_of_plain_names_neither_unescape_nor_build_sets() {
+        let doc = object(
+            &names(SMALL_OBJECT, 0)
+                .into_iter()
+                .filter(|n| !n.contains('\\'))
+                .collect::<Vec<_>>(),
+            r#"{"a":1,"b":[{"a":1,"c":2}]}"#,
+        );
+        let (result, cost) = cost_of(&doc);
+        assert_eq!(result, Ok(()));
+        assert_eq!((cost.unescapes, cost.sets), (0, 0));
+        // One name more than a scan handles moves the object into a set.
+        let (result, cost) = cost_of(&object(&names(SMALL_OBJECT + 1, 0), "0"));
+        assert_eq!(result, Ok(()));
+        assert_eq!(cost.sets, 1);
+    }
+
+    #[test]
+    fn member_limit_counts_every_depth() {
+        let too_many = Err(Error::Malformed("too many"));
+        let limited = |doc: &str, max| {
+            for_each_member_limited(doc, DEFAULT_MAX_DEPTH, max, "too many", |_, _| Ok(()))
+        };
+        let flat = object(&names(5, 0), "0");
+        assert_eq!(limited(&flat, 6), Ok(()));
+        assert_eq!(limited(&flat, 5), Ok(()));
+        assert_eq!(limited(&flat, 4), too_many);
+        // Two top-level members, five in all.
+        let nested = r#"{"a":{"b":[{"c":1}]},"d":{"e":2}}"#;
+        assert_eq!(limited(nested, 5), Ok(()));
+        assert_eq!(limited(nested, 4), too_many);
+        // The limit is hit before anything after it is looked at.
+        assert_eq!(limited(r#"{"a":1,"b":2,"c":"#, 2), too_many);
+        assert_eq!(limited(r#"{"a":1,"a":2}"#, 1), too_many);
     }
 }

@@ -4,8 +4,12 @@
 //! before the signature has verified:
 //!
 //! 1. length limit, then exactly three parts;
-//! 2. the header: strict base64url, a JSON object without repeated members,
-//!    a supported `alg`, no `crit`, no `b64: false`;
+//! 2. the header: unless it is byte for byte the one a key of ours writes
+//!    (which is then neither measured nor parsed), at most
+//!    [`MAX_HEADER_LEN`] characters before anything is decoded, strict
+//!    base64url, a JSON object without repeated members and with at most
+//!    [`MAX_HEADER_MEMBERS`](crate::MAX_HEADER_MEMBERS) members at any depth (the parse stops at the
+//!    first one over), a supported `alg`, no `crit`, no `b64: false`;
 //! 3. the key, chosen by `kid` from the caller's keys (never from `jku`,
 //!    `x5u`, `jwk` or `x5c`), and the header's `alg` must be the key's;
 //! 4. the signature;
@@ -30,7 +34,7 @@ pub use validation::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Validation};
 
 use crate::encoding::base64url;
 use crate::error::Error;
-use crate::jws::{Compact, Header, HeaderRef, encode_header};
+use crate::jws::{Compact, Header, HeaderRef, MAX_HEADER_LEN, encode_header};
 use crate::keys::{KNOWN_TYP, KeySet, SigningKey, VerifyingKey};
 
 /// Options for the protected header of a token being signed.
@@ -253,10 +257,8 @@ fn verify<'k, T: DeserializeOwned, H>(
     keep: impl FnOnce(HeaderRef<'_>) -> H,
 ) -> Result<(H, Claims<T>), Error> {
     let parts = Compact::split(token.as_bytes(), validation.max_token_len)?;
-    let mut header_buf = [0u8; STACK_HEADER];
-    let mut header_vec = Vec::new();
-    let header =
-        check_header_and_signature(&parts, &mut header_buf, &mut header_vec, known, select)?;
+    let mut header_buf = None;
+    let header = check_header_and_signature(&parts, &mut header_buf, known, select)?;
     validation.check_typ(header.typ.as_deref())?;
     let payload = base64url::decode(parts.payload)?;
     let text = core::str::from_utf8(&payload)
@@ -293,18 +295,20 @@ fn verify<'k, T: DeserializeOwned, H>(
     Ok((keep(header), claims))
 }
 
-/// Headers up to this many decoded bytes are parsed from the stack.
-const STACK_HEADER: usize = 512;
+/// What a header of [`MAX_HEADER_LEN`] characters decodes to: every header
+/// that is parsed fits on the stack.
+const STACK_HEADER: usize = MAX_HEADER_LEN / 4 * 3;
+// The division is exact only for whole base64 quanta.
+const _: () = assert!(MAX_HEADER_LEN.is_multiple_of(4));
 /// The longest signature any supported key makes (RSA-8192).
 const MAX_SIGNATURE: usize = 1024;
 
-/// Steps 2 to 4: the header, the key choice and the signature. The header is
-/// decoded into `buf` when it fits, else into `spill`, and borrowed from
-/// there.
+/// Steps 2 to 4: the header, the key choice and the signature. A header
+/// that must be parsed is decoded into `buf` and borrowed from there; the
+/// buffer is filled in only then, so a key's own header costs no zeroing.
 fn check_header_and_signature<'b, 'k: 'b>(
     parts: &Compact<'_>,
-    buf: &'b mut [u8; STACK_HEADER],
-    spill: &'b mut Vec<u8>,
+    buf: &'b mut Option<[u8; STACK_HEADER]>,
     known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<HeaderRef<'b>, Error> {
@@ -320,18 +324,18 @@ fn check_header_and_signature<'b, 'k: 'b>(
             cty: None,
         });
     }
-    let bytes: &'b [u8] = match base64url::decoded_len(parts.header.len()) {
-        Some(n) if n <= STACK_HEADER => {
-            let n = base64url::decode_to_slice(parts.header, buf)?;
-            &buf[..n]
-        }
-        _ => {
-            base64url::decode_into(parts.header, spill)?;
-            spill
-        }
-    };
-    let text =
-        core::str::from_utf8(bytes).map_err(|_| Error::Malformed("token header is not UTF-8"))?;
+    // Anyone can send a header, and it is parsed before any key or
+    // signature is looked at: its size bounds what that costs.
+    if parts.header.len() > MAX_HEADER_LEN {
+        return Err(Error::TooLarge {
+            limit: MAX_HEADER_LEN,
+            actual: parts.header.len(),
+        });
+    }
+    let buf = buf.insert([0; STACK_HEADER]);
+    let n = base64url::decode_to_slice(parts.header, buf)?;
+    let text = core::str::from_utf8(&buf[..n])
+        .map_err(|_| Error::Malformed("token header is not UTF-8"))?;
     let header = HeaderRef::parse(text)?;
     let key = select(header.kid.as_deref())?;
     if header.alg != key.alg() {
@@ -384,11 +388,8 @@ pub(crate) fn verify_signature<'k>(
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<(Header, Vec<u8>), Error> {
     let parts = Compact::split(token, max_len)?;
-    let mut header_buf = [0u8; STACK_HEADER];
-    let mut header_vec = Vec::new();
-    let header =
-        check_header_and_signature(&parts, &mut header_buf, &mut header_vec, known, select)?
-            .into_owned();
+    let mut header_buf = None;
+    let header = check_header_and_signature(&parts, &mut header_buf, known, select)?.into_owned();
     let payload = base64url::decode(parts.payload)?;
     Ok((header, payload))
 }
