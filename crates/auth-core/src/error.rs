@@ -218,3 +218,83 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeSet;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    /// Codes are a published contract: pinned here, one per variant, and
+    /// never shared.
+    #[test]
+    fn codes_are_pinned_and_unique() {
+        let pinned = vec![
+            (Error::Malformed("x"), "malformed"),
+            (
+                Error::TooLarge {
+                    limit: 1,
+                    actual: 2,
+                },
+                "too_large",
+            ),
+            (Error::UnsupportedAlg, "unsupported_alg"),
+            (
+                Error::AlgMismatch {
+                    expected: Algorithm::Hs256,
+                    found: Algorithm::Es256,
+                },
+                "alg_mismatch",
+            ),
+            (Error::UnknownKid, "unknown_kid"),
+            (Error::BadSignature, "bad_signature"),
+            (Error::Expired { exp: 1, now: 2 }, "expired"),
+            (Error::NotYetValid { nbf: 2, now: 1 }, "not_yet_valid"),
+            (Error::IssuedInFuture { iat: 2, now: 1 }, "issued_in_future"),
+            (Error::TooOld { iat: 1, max_age: 0 }, "too_old"),
+            (Error::InvalidIssuer, "invalid_issuer"),
+            (Error::InvalidAudience, "invalid_audience"),
+            (Error::InvalidSubject, "invalid_subject"),
+            (Error::MissingClaim("exp".into()), "missing_claim"),
+            (
+                Error::invalid_claim("exp", "is not a number"),
+                "invalid_claim",
+            ),
+            (Error::InvalidType, "invalid_type"),
+            (Error::InvalidKey("x"), "invalid_key"),
+            (Error::UnsupportedCrit, "unsupported_crit"),
+            (Error::Random, "random_failure"),
+            (Error::StoreUnavailable("x".into()), "store_unavailable"),
+            (Error::StoreCorrupt("x"), "store_corrupt"),
+            (Error::StaleLogin, "stale_login"),
+            (Error::IdCollision, "id_collision"),
+            (
+                Error::RecordTooLarge {
+                    limit: 1,
+                    actual: 2,
+                },
+                "record_too_large",
+            ),
+            (Error::Misuse("x"), "misuse"),
+        ];
+        let mut seen = BTreeSet::new();
+        for (error, code) in &pinned {
+            assert_eq!(error.code(), *code);
+            assert!(seen.insert(*code), "{code} is used twice");
+            assert!(!error.to_string().is_empty());
+        }
+        assert_eq!(
+            Error::RecordTooLarge {
+                limit: 4096,
+                actual: 5000
+            }
+            .to_string(),
+            "session record field is 5000 bytes, over the limit of 4096"
+        );
+        assert_eq!(
+            Error::Misuse("a session needs a non-empty user id").to_string(),
+            "misuse: a session needs a non-empty user id"
+        );
+    }
+}

@@ -34,6 +34,8 @@ struct Naive {
     records: Mutex<Vec<(StoreKey, SessionRecord)>>,
     updates: AtomicUsize,
     deletes: AtomicUsize,
+    /// Every key is "taken": a store (or an RNG) gone wrong.
+    collide: bool,
 }
 
 impl Naive {
@@ -53,6 +55,9 @@ impl SessionStore for Naive {
         _: u64,
         _: usize,
     ) -> Result<Created, Error> {
+        if self.collide {
+            return Ok(Created::KeyTaken);
+        }
         self.put(*key, record.clone());
         Ok(Created::Stored)
     }
@@ -200,4 +205,26 @@ fn another_users_handle_ends_nothing_even_if_the_store_lists_it() {
     assert_eq!(store.records.lock().unwrap().len(), 1);
     assert!(block_on(m.destroy_by_handle("bob", &bobs[0].handle, T)).unwrap());
     assert!(store.records.lock().unwrap().is_empty());
+}
+
+#[test]
+fn endless_collisions_are_id_collision_not_random_failure() {
+    let store = Naive {
+        collide: true,
+        ..Naive::default()
+    };
+    let m = SessionManager::new(&store, SessionConfig::new());
+    let ticket = block_on(m.begin_login("ann", T)).unwrap();
+    assert_eq!(
+        block_on(m.login(ticket, None, SessionMeta::default(), T)).unwrap_err(),
+        Error::IdCollision
+    );
+    assert!(store.records.lock().unwrap().is_empty());
+    // A rotation whose new keys are never free while the old session lives.
+    let cookie = planted(&store, record("ann", T, 600));
+    assert_eq!(
+        block_on(m.rotate(&cookie, T + 1)).unwrap_err(),
+        Error::IdCollision
+    );
+    assert_eq!(Error::IdCollision.code(), "id_collision");
 }
