@@ -103,8 +103,9 @@ impl SessionConfig {
 /// [`SessionManager::login`] after. If "log out everywhere" runs in between
 /// (a password change, say), the login is refused with
 /// [`Error::StaleLogin`] instead of creating a session the change should
-/// have ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// have ended. A ticket stands for one credentials check and makes at most
+/// one session: it cannot be cloned, and `login` consumes it.
+#[derive(Debug)]
 pub struct LoginTicket {
     user_id: String,
     generation: u64,

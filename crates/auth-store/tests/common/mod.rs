@@ -544,7 +544,7 @@ pub async fn log_out_everywhere_defeats_a_login_in_flight<S: SessionStore>(store
     );
     // ...and the racing login creates nothing.
     assert_eq!(
-        m.login(racing.clone(), None, meta("evil"), t + 2)
+        m.login(racing, None, meta("evil"), t + 2)
             .await
             .unwrap_err(),
         Error::StaleLogin
@@ -567,14 +567,15 @@ pub async fn log_out_everywhere_defeats_a_login_in_flight<S: SessionStore>(store
     assert!(m.list(&kim, t + 7).await.unwrap().is_empty());
     // A ticket is good for LOGIN_TICKET_TTL seconds, not one more.
     let old = m.begin_login(&kim, t + 10).await.unwrap();
+    let same_age = m.begin_login(&kim, t + 10).await.unwrap();
     assert_eq!(
-        m.login(old.clone(), None, meta("old"), t + 11 + LOGIN_TICKET_TTL)
+        m.login(old, None, meta("old"), t + 11 + LOGIN_TICKET_TTL)
             .await
             .unwrap_err(),
         Error::StaleLogin
     );
     assert!(
-        m.login(old, None, meta("ok"), t + 10 + LOGIN_TICKET_TTL)
+        m.login(same_age, None, meta("ok"), t + 10 + LOGIN_TICKET_TTL)
             .await
             .is_ok()
     );
