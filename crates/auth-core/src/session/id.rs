@@ -310,6 +310,31 @@ mod tests {
     }
 
     #[test]
+    fn bucketed_generation_finds_its_bucket_every_time() {
+        // About 256 candidates per ID, 16,384 drawn at most: a miss would be
+        // a 1e-28 event, so 200 IDs in a row must all land. (Drawing fewer
+        // candidates per RNG call would miss a few percent of the time.)
+        let buckets = BucketKey::new(&[9; 32]).unwrap();
+        for bucket in 0..200u8 {
+            let id = SessionId::generate_in_bucket(&buckets, bucket).unwrap();
+            assert_eq!(buckets.of_key(&id.store_key()), bucket);
+        }
+    }
+
+    #[test]
+    fn store_key_debug_shows_a_short_hex_prefix_only() {
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::try_from(i * 17 % 256).unwrap();
+        }
+        // The first 8 of 32 bytes: enough to tell keys apart in a log.
+        assert_eq!(
+            format!("{:?}", StoreKey(bytes)),
+            "StoreKey(0011223344556677..)"
+        );
+    }
+
+    #[test]
     fn store_key_is_sha256_of_the_id() {
         let id = SessionId::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
         let expected: [u8; 32] = Sha256::digest([0u8; 32]).into();
