@@ -348,5 +348,13 @@ mod tests {
             shown.contains("alice") && shown.contains("data_members: 1"),
             "{shown}"
         );
+        assert_eq!(
+            format!("{:?}", r.meta),
+            r#"SessionMeta { user_agent: Some(".."), ip: Some("..") }"#
+        );
+        assert_eq!(
+            format!("{:?}", SessionMeta::new(None, Some("10.0.0.1"))),
+            r#"SessionMeta { user_agent: None, ip: Some("..") }"#
+        );
     }
 }
