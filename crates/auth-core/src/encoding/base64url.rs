@@ -259,6 +259,29 @@ mod tests {
         assert_eq!(decode(b"Zm8").as_deref(), Ok(&b"fo"[..]));
     }
 
+    /// An invalid character anywhere, alone or beside others, in a full
+    /// block or in either tail length, is reported as such. The rest of the
+    /// input is 'A' (all-zero bits, canonical), so the only possible error
+    /// is the invalid character: `(a | b)` weakened to `(a & b)` lets "+A"
+    /// through, and `^` lets "++" through (two 0xff cancel).
+    #[test]
+    fn an_invalid_character_in_any_positions_is_refused() {
+        for len in [2_usize, 3, 4, 6, 7, 8] {
+            for mask in 1_u32..(1 << len) {
+                for bad in [b'+', b'/', b'=', b' ', 0x80, 0xff] {
+                    let input: Vec<u8> = (0..len)
+                        .map(|i| if mask >> i & 1 == 1 { bad } else { b'A' })
+                        .collect();
+                    assert_eq!(decode(&input), Err(invalid_char()), "{input:?}");
+                    let mut out = [0_u8; 6];
+                    assert_eq!(decode_to_slice(&input, &mut out), Err(invalid_char()));
+                }
+            }
+        }
+        assert_eq!(decode(b"Z+8"), Err(invalid_char()));
+        assert_eq!(decode(b"+A"), Err(invalid_char()));
+    }
+
     proptest! {
         #[test]
         fn round_trips_and_matches_base64ct(data in proptest::collection::vec(any::<u8>(), 0..200)) {
