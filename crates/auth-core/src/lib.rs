@@ -79,6 +79,11 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// `vec!` and `format!` in scope crate-wide, as in a std crate: mutation
+// testing substitutes `vec![]` into functions that return a `Vec`, and
+// those mutants must compile to be tested.
+#[allow(unused_imports)]
+#[macro_use]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
@@ -95,6 +100,7 @@ mod keys;
 pub mod session;
 pub mod store;
 mod time;
+pub mod tokens;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

@@ -384,6 +384,35 @@ fn oversize_tokens_are_rejected_before_decoding() {
         vk.verify::<Value>(&small, &tight, NOW).unwrap_err().code(),
         "too_large"
     );
+    // The limit is inclusive: a token of exactly the limit verifies, one
+    // byte more does not.
+    let exact = Validation::new().audience("api").max_token_len(small.len());
+    assert!(vk.verify::<Value>(&small, &exact, NOW).is_ok());
+    let under = Validation::new()
+        .audience("api")
+        .max_token_len(small.len() - 1);
+    assert_eq!(
+        vk.verify::<Value>(&small, &under, NOW).unwrap_err(),
+        Error::TooLarge {
+            limit: small.len() - 1,
+            actual: small.len()
+        }
+    );
+}
+
+/// A signature longer than any supported key can make (RSA-8192: 1024
+/// bytes) cannot verify: `bad_signature`, at every length past the bound,
+/// decided before it is decoded.
+#[test]
+fn signatures_longer_than_any_key_makes_are_bad_signatures() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    let good = forge(&key, r#"{"alg":"HS256"}"#, &payload());
+    let input = &good[..good.rfind('.').unwrap()];
+    for len in [1024, 1025, 1026, 1027, 4000] {
+        let token = format!("{input}.{}", b64(&vec![0x5a; len]));
+        assert_eq!(check(&vk, &token).unwrap_err(), Error::BadSignature, "{len}");
+    }
 }
 
 #[test]

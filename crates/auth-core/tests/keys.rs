@@ -622,3 +622,38 @@ fn set_signing_key_refuses_a_different_key_under_a_taken_kid() {
         Ok(())
     );
 }
+
+/// `Debug` names the algorithm and the `kid`, and nothing else.
+#[test]
+fn debug_shows_alg_and_kid_only() {
+    let sk = SigningKey::from_hmac_secret(Algorithm::Hs256, &[7; 32])
+        .unwrap()
+        .with_kid("k1");
+    assert_eq!(
+        format!("{sk:?}"),
+        r#"SigningKey { alg: Hs256, kid: "k1", .. }"#
+    );
+    assert_eq!(
+        format!("{:?}", sk.verifying_key()),
+        r#"VerifyingKey { alg: Hs256, kid: "k1", .. }"#
+    );
+}
+
+/// `to_pkcs8_pem` writes a `PRIVATE KEY` that loads back as the same key;
+/// an HMAC secret has no PEM form.
+#[test]
+fn pkcs8_pem_round_trips() {
+    for alg in [Algorithm::Es256, Algorithm::Es384, Algorithm::Rs256] {
+        let sk = SigningKey::generate(alg).unwrap();
+        let pem = sk.to_pkcs8_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{alg}");
+        let back = SigningKey::from_pem(&pem, Some(alg)).unwrap();
+        assert_eq!(back.kid(), sk.kid(), "{alg}");
+        sign_verify(&back, &sk.verifying_key());
+    }
+    let hmac = SigningKey::from_hmac_secret(Algorithm::Hs256, &[7; 32]).unwrap();
+    assert_eq!(
+        hmac.to_pkcs8_pem().unwrap_err(),
+        Error::InvalidKey("an HMAC secret has no PEM form")
+    );
+}

@@ -179,6 +179,26 @@ fn empty_custom_claims_and_no_kid() {
         .verify(&token, &Validation::new(), NOW)
         .unwrap();
     assert_eq!(c.exp, Some(NOW + 10));
+    let header = |opts: &auth_core::SignOptions| {
+        let token = key
+            .sign_with(&Claims::new(Empty {}).valid_for(NOW, 10), opts)
+            .unwrap();
+        let verified = key
+            .verifying_key()
+            .verify_with_header::<Empty>(&token, &Validation::new(), NOW)
+            .unwrap();
+        (verified.header.typ, verified.header.kid)
+    };
+    let kid = Some(key.kid().to_owned());
+    assert_eq!(header(&opts), (Some("JWT".into()), None));
+    let no_typ = auth_core::SignOptions::default().without_typ();
+    assert_eq!(header(&no_typ), (None, kid.clone()));
+    let custom = auth_core::SignOptions::default().typ("at+jwt");
+    assert_eq!(header(&custom), (Some("at+jwt".into()), kid.clone()));
+    assert_eq!(
+        header(&auth_core::SignOptions::default()),
+        (Some("JWT".into()), kid)
+    );
 }
 
 #[test]
