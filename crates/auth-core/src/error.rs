@@ -121,6 +121,26 @@ pub enum Error {
     /// The library was called in a way its contract rules out (a
     /// programming error in the caller, not bad input from a client).
     Misuse(&'static str),
+    /// A refresh token that had already been used was presented again: a
+    /// sign that it was stolen. Its whole family (the live token too) is
+    /// revoked. Apps should log or alert on this.
+    RefreshReused {
+        /// Whose family was revoked.
+        user_id: String,
+        /// The family that was revoked (the `sid` of its access tokens).
+        family_id: String,
+    },
+    /// The refresh token is not known: it expired, its family was revoked
+    /// or ended, or it was never issued. Log in again.
+    UnknownRefresh,
+    /// The access token was revoked: its `jti` is on the denylist, or its
+    /// login (refresh family) was logged out, revoked or has ended.
+    Revoked,
+    /// A refresh token was presented where an access token is expected.
+    NotAccessToken,
+    /// An access token (a JWT) was presented where a refresh token is
+    /// expected.
+    NotRefreshToken,
 }
 
 impl Error {
@@ -155,6 +175,11 @@ impl Error {
             Self::IdCollision => "id_collision",
             Self::RecordTooLarge { .. } => "record_too_large",
             Self::Misuse(_) => "misuse",
+            Self::RefreshReused { .. } => "refresh_reused",
+            Self::UnknownRefresh => "unknown_refresh",
+            Self::Revoked => "revoked",
+            Self::NotAccessToken => "not_access_token",
+            Self::NotRefreshToken => "not_refresh_token",
         }
     }
 
@@ -213,6 +238,18 @@ impl fmt::Display for Error {
                 write!(f, "session record field is {actual} bytes, over the limit of {limit}")
             }
             Self::Misuse(why) => write!(f, "misuse: {why}"),
+            Self::RefreshReused { user_id, family_id } => write!(
+                f,
+                "a used refresh token was presented again: family {family_id} of user {user_id} is revoked"
+            ),
+            Self::UnknownRefresh => f.write_str("the refresh token is not known or has ended"),
+            Self::Revoked => f.write_str("the token was revoked"),
+            Self::NotAccessToken => {
+                f.write_str("a refresh token was presented where an access token is expected")
+            }
+            Self::NotRefreshToken => {
+                f.write_str("an access token was presented where a refresh token is expected")
+            }
         }
     }
 }
@@ -277,6 +314,17 @@ mod tests {
                 "record_too_large",
             ),
             (Error::Misuse("x"), "misuse"),
+            (
+                Error::RefreshReused {
+                    user_id: "u".into(),
+                    family_id: "f".into(),
+                },
+                "refresh_reused",
+            ),
+            (Error::UnknownRefresh, "unknown_refresh"),
+            (Error::Revoked, "revoked"),
+            (Error::NotAccessToken, "not_access_token"),
+            (Error::NotRefreshToken, "not_refresh_token"),
         ];
         let mut seen = BTreeSet::new();
         for (error, code) in &pinned {
@@ -291,6 +339,14 @@ mod tests {
             }
             .to_string(),
             "session record field is 5000 bytes, over the limit of 4096"
+        );
+        assert_eq!(
+            Error::RefreshReused {
+                user_id: "alice".into(),
+                family_id: "f1".into()
+            }
+            .to_string(),
+            "a used refresh token was presented again: family f1 of user alice is revoked"
         );
         assert_eq!(
             Error::Misuse("a session needs a non-empty user id").to_string(),

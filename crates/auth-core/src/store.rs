@@ -12,12 +12,17 @@ use core::future::Future;
 
 use crate::error::Error;
 use crate::session::{BucketKey, SessionRecord, StoreKey};
+use crate::tokens::FamilyRecord;
 
 /// The most sessions one user may hold in any store, whatever a caller
 /// asks for: it bounds the work of every per-user operation.
 pub const MAX_SESSIONS_PER_USER: usize = 1024;
 
-/// What [`SessionStore::create`] did.
+/// The most token families (logins) one user may hold in any store,
+/// whatever a caller asks for.
+pub const MAX_FAMILIES_PER_USER: usize = 1024;
+
+/// What [`SessionStore::create`] or [`TokenStore::create_family`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Created {
@@ -185,6 +190,224 @@ macro_rules! forward {
 }
 
 forward!(&S, Arc<S>);
+
+/// The rules of one refresh step, from the token service's configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefreshRules {
+    /// The family's new idle deadline is `now + idle` (never past its
+    /// absolute deadline).
+    pub idle: u64,
+    /// A token used less than this many seconds ago may be presented once
+    /// more, while its successor is still unused, instead of counting as
+    /// reuse (0: never). See the token service's documentation for the
+    /// trade-off.
+    pub grace: u64,
+    /// A family that has had this many refreshes ends (bounds the used
+    /// tokens a store keeps for reuse detection).
+    pub max_refreshes: u32,
+}
+
+/// What [`TokenStore::refresh`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refreshed {
+    /// The presented token was the family's current one: it is now used,
+    /// `next` is current, and this is the family as stored now.
+    Rotated(FamilyRecord),
+    /// The presented token had been used before: the whole family is
+    /// revoked (its current token with it).
+    Reused {
+        /// Whose family it was.
+        user_id: String,
+        /// The family that was revoked.
+        family_id: String,
+    },
+    /// No such token, or its family has ended (expired, revoked, or out of
+    /// refreshes): nothing was written.
+    Unknown,
+    /// `next` is already taken: nothing was written (try another).
+    KeyTaken,
+}
+
+/// What [`TokenStore::access_state`] found for an access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessState {
+    /// Its family is live and its `jti` is not denied.
+    Live,
+    /// Its family has ended (logged out, revoked, expired, reused).
+    FamilyEnded,
+    /// Its `jti` is on the denylist.
+    Denied,
+}
+
+/// Where refresh-token families, the access-token denylist and each
+/// user's token generation live.
+///
+/// Every method fails with [`Error::StoreUnavailable`] when the backend
+/// cannot be reached, never with a made-up answer. Every entry a store
+/// writes has an expiry, and no store ever holds a raw refresh token: only
+/// its [`StoreKey`] (SHA-256).
+///
+/// A refresh token's record names its family and, once used, when and by
+/// which token it was replaced; used records are kept until their family's
+/// absolute deadline, so presenting any earlier token of a chain is seen
+/// as reuse.
+pub trait TokenStore: Send + Sync {
+    /// The user's token generation (0 when it never moved): only
+    /// [`TokenStore::delete_user_families`] moves it.
+    fn token_generation(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Stores `family` and its first refresh token (`family.current()`),
+    /// **only if** that key is free and the user's token generation is
+    /// still `generation`, atomically. When the user already has
+    /// `max_per_user` families (capped at [`MAX_FAMILIES_PER_USER`]), those
+    /// closest to their end are revoked first.
+    fn create_family(
+        &self,
+        family: &FamilyRecord,
+        generation: u64,
+        max_per_user: usize,
+    ) -> impl Future<Output = Result<Created, Error>> + Send;
+
+    /// The refresh step, atomically: consumes `presented` and makes `next`
+    /// the family's current token, or revokes the family when `presented`
+    /// was used before. Deadlines are compared with `now`. `next` must lie
+    /// in the same bucket as `presented` (see [`TokenStore::token_buckets`]).
+    fn refresh(
+        &self,
+        presented: &StoreKey,
+        next: &StoreKey,
+        now: u64,
+        rules: RefreshRules,
+    ) -> impl Future<Output = Result<Refreshed, Error>> + Send;
+
+    /// In one round trip: whether `family_id` of `user_id` is live at
+    /// `now`, and whether `denied` (an access token's denylist key) is on
+    /// the denylist.
+    fn access_state(
+        &self,
+        user_id: &str,
+        family_id: &str,
+        denied: &StoreKey,
+        now: u64,
+    ) -> impl Future<Output = Result<AccessState, Error>> + Send;
+
+    /// Puts `key` on the denylist of `user_id` until `until` (the access
+    /// token's `exp`); the entry then disappears by itself. `now` is the
+    /// caller's time.
+    fn deny(
+        &self,
+        user_id: &str,
+        key: &StoreKey,
+        until: u64,
+        now: u64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Revokes one family of `user_id` (with its current token). Returns
+    /// whether it existed.
+    fn delete_family(
+        &self,
+        user_id: &str,
+        family_id: &str,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The user's families that are live at `now`, in any order.
+    fn list_families(
+        &self,
+        user_id: &str,
+        now: u64,
+    ) -> impl Future<Output = Result<Vec<FamilyRecord>, Error>> + Send;
+
+    /// "Log out everywhere" for tokens: moves the user's token generation
+    /// and revokes all of the user's families, atomically. Returns how
+    /// many were revoked.
+    fn delete_user_families(
+        &self,
+        user_id: &str,
+        now: u64,
+    ) -> impl Future<Output = Result<usize, Error>> + Send;
+
+    /// Like [`SessionStore::buckets`]: the key of the buckets this store
+    /// groups each user's entries in, if it does. The token service then
+    /// draws refresh tokens in the user's bucket.
+    fn token_buckets(&self) -> Option<&BucketKey> {
+        None
+    }
+}
+
+/// Forwards every [`TokenStore`] method to the store behind a reference or
+/// an `Arc`.
+macro_rules! forward_tokens {
+    ($($ty:ty),*) => {$(
+        impl<S: TokenStore> TokenStore for $ty {
+            fn token_generation(&self, user_id: &str) -> impl Future<Output = Result<u64, Error>> + Send {
+                (**self).token_generation(user_id)
+            }
+            fn create_family(
+                &self,
+                family: &FamilyRecord,
+                generation: u64,
+                max_per_user: usize,
+            ) -> impl Future<Output = Result<Created, Error>> + Send {
+                (**self).create_family(family, generation, max_per_user)
+            }
+            fn refresh(
+                &self,
+                presented: &StoreKey,
+                next: &StoreKey,
+                now: u64,
+                rules: RefreshRules,
+            ) -> impl Future<Output = Result<Refreshed, Error>> + Send {
+                (**self).refresh(presented, next, now, rules)
+            }
+            fn access_state(
+                &self,
+                user_id: &str,
+                family_id: &str,
+                denied: &StoreKey,
+                now: u64,
+            ) -> impl Future<Output = Result<AccessState, Error>> + Send {
+                (**self).access_state(user_id, family_id, denied, now)
+            }
+            fn deny(
+                &self,
+                user_id: &str,
+                key: &StoreKey,
+                until: u64,
+                now: u64,
+            ) -> impl Future<Output = Result<(), Error>> + Send {
+                (**self).deny(user_id, key, until, now)
+            }
+            fn delete_family(
+                &self,
+                user_id: &str,
+                family_id: &str,
+            ) -> impl Future<Output = Result<bool, Error>> + Send {
+                (**self).delete_family(user_id, family_id)
+            }
+            fn list_families(
+                &self,
+                user_id: &str,
+                now: u64,
+            ) -> impl Future<Output = Result<Vec<FamilyRecord>, Error>> + Send {
+                (**self).list_families(user_id, now)
+            }
+            fn delete_user_families(
+                &self,
+                user_id: &str,
+                now: u64,
+            ) -> impl Future<Output = Result<usize, Error>> + Send {
+                (**self).delete_user_families(user_id, now)
+            }
+            fn token_buckets(&self) -> Option<&BucketKey> {
+                (**self).token_buckets()
+            }
+        }
+    )*};
+}
+
+forward_tokens!(&S, Arc<S>);
 
 /// A user id encoded for use inside a store's key names: unpadded base64url
 /// of its UTF-8 bytes, so no user id can inject separators or hash-tag

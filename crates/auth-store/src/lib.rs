@@ -52,11 +52,13 @@
 #![forbid(unsafe_code)]
 
 mod memory;
+mod memory_tokens;
 #[cfg(feature = "redis")]
 mod redis;
 
 // The embedded default.
 pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+pub use memory_tokens::DEFAULT_TOKEN_CAPACITY;
 // Redis, standalone or Cluster.
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisConfig, RedisConfigError, RedisStore};

@@ -10,6 +10,8 @@ use auth_core::session::{LOGIN_TICKET_TTL, SessionRecord, StoreKey};
 use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
 use auth_core::{Clock, Error};
 
+use crate::memory_tokens::{DEFAULT_TOKEN_CAPACITY, Tokens};
+
 /// The default bound on stored sessions.
 pub const DEFAULT_CAPACITY: usize = 100_000;
 
@@ -31,14 +33,16 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 pub struct MemoryStore {
     inner: RwLock<Inner>,
     capacity: usize,
+    tokens: RwLock<Tokens>,
+    pub(crate) token_capacity: usize,
 }
 
 /// A user's generation, and when it last moved (to forget it once no login
 /// ticket from before can still be used).
 #[derive(Clone, Copy)]
-struct Generation {
-    value: u64,
-    moved_at: u64,
+pub(crate) struct Generation {
+    pub(crate) value: u64,
+    pub(crate) moved_at: u64,
 }
 
 #[derive(Default)]
@@ -114,6 +118,8 @@ impl fmt::Debug for MemoryStore {
         f.debug_struct("MemoryStore")
             .field("sessions", &self.len())
             .field("capacity", &self.capacity)
+            .field("token_entries", &self.token_entries())
+            .field("token_capacity", &self.token_capacity)
             .finish()
     }
 }
@@ -125,13 +131,34 @@ impl MemoryStore {
         Self::with_capacity(DEFAULT_CAPACITY)
     }
 
-    /// An empty store holding at most `capacity` sessions.
+    /// An empty store holding at most `capacity` sessions (and
+    /// [`DEFAULT_TOKEN_CAPACITY`] token entries).
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             inner: RwLock::new(Inner::default()),
             capacity: capacity.max(1),
+            tokens: RwLock::new(Tokens::default()),
+            token_capacity: DEFAULT_TOKEN_CAPACITY,
         }
+    }
+
+    /// Bounds the token entries (refresh families, refresh-token records
+    /// and denylist entries together) at `capacity`. When full of live
+    /// entries, a login or refresh fails with `store_unavailable` rather
+    /// than forget someone's login or a revocation.
+    #[must_use]
+    pub fn with_token_capacity(mut self, capacity: usize) -> Self {
+        self.token_capacity = capacity.max(2);
+        self
+    }
+
+    pub(crate) fn tokens(&self) -> RwLockReadGuard<'_, Tokens> {
+        self.tokens.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn tokens_mut(&self) -> RwLockWriteGuard<'_, Tokens> {
+        self.tokens.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     // A panic while holding the lock cannot leave the maps half-updated in a
@@ -144,18 +171,22 @@ impl MemoryStore {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Removes every session expired at `now`, and forgets generations that
-    /// no usable login ticket can predate; returns how many sessions went.
+    /// Removes every session and token entry expired at `now`, and forgets
+    /// generations that no usable login ticket can predate; returns how
+    /// many entries went.
     ///
     /// A forgotten generation reads as 0 again. That is safe: a ticket that
     /// read the generation before it moved is, by then, older than
     /// [`LOGIN_TICKET_TTL`] and refused for its age.
     pub fn sweep(&self, now: u64) -> usize {
-        let mut inner = self.write();
-        inner
-            .generations
-            .retain(|_, g| now <= g.moved_at.saturating_add(LOGIN_TICKET_TTL));
-        inner.sweep_expired(now)
+        let sessions = {
+            let mut inner = self.write();
+            inner
+                .generations
+                .retain(|_, g| now <= g.moved_at.saturating_add(LOGIN_TICKET_TTL));
+            inner.sweep_expired(now)
+        };
+        sessions + self.sweep_tokens(now)
     }
 
     /// How many sessions are stored (expired ones not yet swept included).

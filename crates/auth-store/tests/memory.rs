@@ -18,6 +18,59 @@ use auth_store::MemoryStore;
 use common::login;
 
 store_suite!(async { MemoryStore::new() });
+token_suite!(async { MemoryStore::new() });
+
+/// A denied access token is remembered until its `exp`, then the sweep
+/// forgets it; families and their token records go the same way.
+#[tokio::test]
+async fn token_entries_are_forgotten_when_they_expire() {
+    use common::tokens::{config, issue, service};
+    let t = common::t0();
+    let store = MemoryStore::new();
+    let s = service(&store, config());
+    let pair = issue(&s, "u", t).await.unwrap();
+    assert_eq!(store.token_entries(), 2, "a family and its first token");
+    s.revoke_access(&pair.access_token, t).await.unwrap();
+    assert_eq!(store.token_entries(), 3);
+    assert_eq!(store.sweep(t + 899), 0);
+    assert_eq!(store.sweep(t + 900), 1, "the denylist entry, at the token's exp");
+    assert_eq!(store.token_entries(), 2);
+    s.refresh(&pair.refresh_token.expose(), t + 1).await.unwrap();
+    assert_eq!(store.token_entries(), 3, "the used token is kept");
+    // The family ends by inactivity at t + 1 + 3600; its records by its
+    // absolute deadline.
+    assert_eq!(store.sweep(t + 3601), 2, "the family and its current token");
+    assert_eq!(store.sweep(t + 86_400), 1, "the used token");
+    assert_eq!(store.token_entries(), 0);
+}
+
+#[tokio::test]
+async fn token_capacity_bounds_memory_and_fails_closed() {
+    use common::tokens::{config, issue, service};
+    let t = common::t0();
+    let store = MemoryStore::new().with_token_capacity(5);
+    let s = service(&store, config());
+    let a = issue(&s, "a", t).await.unwrap();
+    issue(&s, "b", t).await.unwrap();
+    assert_eq!(store.token_entries(), 4);
+    let err = issue(&s, "c", t).await.unwrap_err();
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err:?}");
+    // One more entry fits: a refresh; then a revocation cannot be recorded,
+    // and says so rather than pretend.
+    let a = s.refresh(&a.refresh_token.expose(), t + 1).await.unwrap();
+    assert!(matches!(
+        s.revoke_access(&a.access_token, t + 1).await,
+        Err(Error::StoreUnavailable(_))
+    ));
+    assert!(matches!(
+        s.refresh(&a.refresh_token.expose(), t + 2).await,
+        Err(Error::StoreUnavailable(_))
+    ));
+    // Nothing was consumed by the refused refresh.
+    assert!(s.authenticate::<serde_json::Value>(&a.access_token, t + 2).await.is_ok());
+    // Once the families have ended, a login sweeps them and succeeds.
+    issue(&s, "c", t + 3700).await.unwrap();
+}
 
 #[tokio::test]
 async fn capacity_bounds_memory_and_fails_closed() {
@@ -167,7 +220,7 @@ async fn debug_shows_counts_only() {
     }
     assert_eq!(
         format!("{store:?}"),
-        "MemoryStore { sessions: 1, capacity: 100000 }"
+        "MemoryStore { sessions: 1, capacity: 100000, token_entries: 0, token_capacity: 500000 }"
     );
 }
 

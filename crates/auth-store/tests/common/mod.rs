@@ -12,6 +12,8 @@
     clippy::panic
 )]
 
+pub mod tokens;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

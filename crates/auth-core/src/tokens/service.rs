@@ -1,0 +1,603 @@
+//! The one service apps call for tokens: issue a pair at login, refresh,
+//! verify or authenticate an access token, log out, revoke.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::family::{FamilyRecord, RESERVED_CLAIMS, RefreshToken, random_id};
+use crate::error::Error;
+use crate::jwt::{Claims, SignOptions, Validation};
+use crate::keys::KeySet;
+use crate::session::{LOGIN_TICKET_TTL, StoreKey};
+use crate::store::{
+    AccessState, Created, MAX_FAMILIES_PER_USER, RefreshRules, Refreshed, TokenStore,
+};
+
+/// The `typ` header of access tokens (RFC 9068 section 2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+/// The default access-token lifetime: 15 minutes.
+pub const DEFAULT_ACCESS_TTL: u64 = 15 * 60;
+/// The default inactivity limit of a refresh family: 14 days.
+pub const DEFAULT_REFRESH_IDLE: u64 = 14 * 24 * 60 * 60;
+/// The default absolute limit of a refresh family: 30 days.
+pub const DEFAULT_REFRESH_ABSOLUTE: u64 = 30 * 24 * 60 * 60;
+/// The default for [`TokenConfig::max_families_per_user`].
+pub const DEFAULT_MAX_FAMILIES_PER_USER: usize = 32;
+/// The default for [`TokenConfig::max_refreshes`].
+pub const DEFAULT_MAX_REFRESHES: u32 = 10_000;
+
+/// Issuer, audience, lifetimes and limits of a [`TokenService`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenConfig {
+    /// `iss` of every access token, and the issuer verification expects.
+    pub issuer: String,
+    /// `aud` of every access token, and the audience verification expects.
+    pub audience: String,
+    /// Access-token lifetime in seconds (default 15 minutes).
+    pub access_ttl: u64,
+    /// A family not refreshed for this long (seconds) ends (default 14
+    /// days).
+    pub refresh_idle: u64,
+    /// A family ends this long (seconds) after login (default 30 days).
+    pub refresh_absolute: u64,
+    /// Seconds during which a just-used refresh token may be presented once
+    /// more without counting as reuse (default 0). See
+    /// [`TokenConfig::grace`].
+    pub grace: u64,
+    /// At most this many families (logins) per user (default 32, never
+    /// more than [`MAX_FAMILIES_PER_USER`]); at the limit a login revokes
+    /// the families closest to their end.
+    pub max_families_per_user: usize,
+    /// A family ends after this many refreshes (default 10,000): it bounds
+    /// the used tokens a store keeps for reuse detection.
+    pub max_refreshes: u32,
+    /// Clock leeway for access-token verification, in seconds (default 0,
+    /// at most [`MAX_LEEWAY`](crate::MAX_LEEWAY)).
+    pub leeway: u64,
+}
+
+impl TokenConfig {
+    /// The defaults, for tokens issued by `issuer` for `audience`.
+    #[must_use]
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            access_ttl: DEFAULT_ACCESS_TTL,
+            refresh_idle: DEFAULT_REFRESH_IDLE,
+            refresh_absolute: DEFAULT_REFRESH_ABSOLUTE,
+            grace: 0,
+            max_families_per_user: DEFAULT_MAX_FAMILIES_PER_USER,
+            max_refreshes: DEFAULT_MAX_REFRESHES,
+            leeway: 0,
+        }
+    }
+
+    /// Sets the access-token lifetime in seconds (at least 1).
+    #[must_use]
+    pub fn access_ttl(mut self, seconds: u64) -> Self {
+        self.access_ttl = seconds.max(1);
+        self
+    }
+
+    /// Sets the refresh family's inactivity limit in seconds (at least 1).
+    #[must_use]
+    pub fn refresh_idle(mut self, seconds: u64) -> Self {
+        self.refresh_idle = seconds.max(1);
+        self
+    }
+
+    /// Sets the refresh family's absolute limit in seconds (at least 1).
+    #[must_use]
+    pub fn refresh_absolute(mut self, seconds: u64) -> Self {
+        self.refresh_absolute = seconds.max(1);
+        self
+    }
+
+    /// Sets the retry grace in seconds.
+    ///
+    /// With 0 (the default), presenting a used refresh token is always
+    /// reuse: the family is revoked. A client whose refresh response was
+    /// lost (a dropped connection) then has to log in again. With a grace
+    /// of `g`, a token used less than `g` seconds ago may be presented once
+    /// more while its successor is still unused: the successor is dropped
+    /// and a new one issued. The price: within those `g` seconds a thief
+    /// replaying a stolen token gets a working one and the legitimate
+    /// client is the one left with a dead token, with no reuse detected.
+    /// Keep it short (a few seconds) if you set it at all.
+    #[must_use]
+    pub fn grace(mut self, seconds: u64) -> Self {
+        self.grace = seconds;
+        self
+    }
+
+    /// Limits the families per user (at least 1, at most
+    /// [`MAX_FAMILIES_PER_USER`]).
+    #[must_use]
+    pub fn max_families_per_user(mut self, max: usize) -> Self {
+        self.max_families_per_user = max.clamp(1, MAX_FAMILIES_PER_USER);
+        self
+    }
+
+    /// Sets the refreshes a family may have (at least 1).
+    #[must_use]
+    pub fn max_refreshes(mut self, max: u32) -> Self {
+        self.max_refreshes = max.max(1);
+        self
+    }
+
+    /// Sets the verification leeway in seconds (at most
+    /// [`MAX_LEEWAY`](crate::MAX_LEEWAY)).
+    #[must_use]
+    pub fn leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds.min(crate::MAX_LEEWAY);
+        self
+    }
+
+    fn rules(&self) -> RefreshRules {
+        RefreshRules {
+            idle: self.refresh_idle,
+            grace: self.grace,
+            max_refreshes: self.max_refreshes,
+        }
+    }
+}
+
+/// Proof that a token login began before the credentials were checked: the
+/// user and their token generation at that moment. Like the session
+/// [`LoginTicket`](crate::session::LoginTicket), and for the same reason:
+/// "revoke everything" between the password check and the issue wins.
+/// Cannot be cloned; [`TokenService::issue`] consumes it.
+#[derive(Debug)]
+pub struct TokenTicket {
+    user_id: String,
+    generation: u64,
+    issued: u64,
+}
+
+impl TokenTicket {
+    /// The user the login is for.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+/// What a login or a refresh hands the client.
+///
+/// `Debug` shows neither token.
+#[non_exhaustive]
+pub struct TokenPair {
+    /// The access token (a JWT, `typ: at+jwt`): a bearer credential.
+    pub access_token: String,
+    /// The refresh token: a bearer secret, to be sent only to the refresh
+    /// endpoint.
+    pub refresh_token: RefreshToken,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The family (login) both belong to.
+    pub family_id: String,
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &"..")
+            .field("refresh_token", &self.refresh_token)
+            .field("expires_in", &self.expires_in)
+            .field("family_id", &self.family_id)
+            .finish()
+    }
+}
+
+/// A verified access token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Access<C> {
+    /// `sub`: the user.
+    pub user_id: String,
+    /// `sid`: the family (login) it belongs to.
+    pub family_id: String,
+    /// `jti`: its unique id.
+    pub jti: String,
+    /// `iat`.
+    pub issued_at: u64,
+    /// `exp`.
+    pub expires_at: u64,
+    /// The application's claims (roles, scope, ...).
+    pub claims: C,
+}
+
+/// One of a user's logins, for a "your devices" list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FamilyInfo {
+    /// The family's id: pass it to [`TokenService::revoke_family`].
+    pub family_id: String,
+    /// When the user logged in.
+    pub created: u64,
+    /// When it was last refreshed.
+    pub refreshed: u64,
+    /// When it ends unless refreshed (never after its absolute deadline).
+    pub expires_at: u64,
+}
+
+/// The access token's own members beside the registered claims.
+#[derive(Serialize)]
+struct AccessOut<'a> {
+    sid: &'a str,
+    #[serde(flatten)]
+    app: &'a Map<String, Value>,
+}
+
+/// An access token's members beside the registered claims, as read: the
+/// application's claims are what remains once the service's own are taken
+/// out.
+#[derive(Deserialize)]
+struct AccessIn {
+    sid: String,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// How many fresh refresh tokens to try when the store reports a taken
+/// key. With 256-bit tokens a single collision already means a broken RNG.
+const CREATE_ATTEMPTS: usize = 3;
+
+/// Access and refresh tokens over a [`KeySet`] and a [`TokenStore`].
+///
+/// - **Verifying** an access token ([`TokenService::verify`]) is pure: the
+///   signature, `typ: at+jwt`, issuer, audience, expiry.
+/// - **Authenticating** ([`TokenService::authenticate`]) is verify plus
+///   one store round trip: the token's login (its refresh family, named by
+///   `sid`) must still be live and its `jti` not denied. Revoking a family
+///   or all of a user's families therefore takes effect on the next
+///   request, with no window.
+/// - **Refreshing** rotates: the presented refresh token is consumed and a
+///   new one of the same family returned; presenting a consumed token
+///   again revokes the family ([`Error::RefreshReused`]).
+///
+/// `Debug` shows the configuration only.
+pub struct TokenService<S> {
+    keys: KeySet,
+    validation: Validation,
+    config: TokenConfig,
+    store: S,
+}
+
+impl<S> fmt::Debug for TokenService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenService")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: TokenStore> TokenService<S> {
+    /// A service signing with `keys`' signing key (required:
+    /// [`Error::InvalidKey`] otherwise) and verifying with all of its keys.
+    pub fn new(keys: KeySet, config: TokenConfig, store: S) -> Result<Self, Error> {
+        if keys.signing_key().is_none() {
+            return Err(Error::InvalidKey("the key set has no signing key"));
+        }
+        let validation = Validation::new()
+            .issuer(config.issuer.clone())
+            .audience(config.audience.clone())
+            .typ(ACCESS_TOKEN_TYP)
+            .require("sub")
+            .require("iat")
+            .require("jti")
+            .leeway(config.leeway);
+        Ok(Self {
+            keys,
+            validation,
+            config,
+            store,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TokenConfig {
+        &self.config
+    }
+
+    /// The key set.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// Starts a login for `user_id`: reads the user's token generation.
+    /// Call it **before** checking the credentials; see [`TokenTicket`].
+    pub async fn begin_login(&self, user_id: &str, now: u64) -> Result<TokenTicket, Error> {
+        let generation = self.store.token_generation(user_id).await?;
+        Ok(TokenTicket {
+            user_id: user_id.into(),
+            generation,
+            issued: now,
+        })
+    }
+
+    /// Completes a login whose credentials were checked after `ticket` was
+    /// taken: starts a family and returns its first pair. `claims` are the
+    /// application's (roles, scope, ...): a JSON object of at most
+    /// [`MAX_CLAIMS_LEN`](super::MAX_CLAIMS_LEN) bytes without the
+    /// [`RESERVED_CLAIMS`](super::RESERVED_CLAIMS), copied into every
+    /// access token of the family. [`Error::StaleLogin`] when the user's
+    /// tokens were revoked after the ticket was taken, or the ticket is
+    /// older than [`LOGIN_TICKET_TTL`].
+    pub async fn issue<C: Serialize>(
+        &self,
+        ticket: TokenTicket,
+        claims: &C,
+        now: u64,
+    ) -> Result<TokenPair, Error> {
+        if now.saturating_sub(ticket.issued) > LOGIN_TICKET_TTL {
+            return Err(Error::StaleLogin);
+        }
+        let claims = match serde_json::to_value(claims) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                return Err(Error::InvalidClaim {
+                    claim: "(custom claims)".into(),
+                    reason: "must serialize to a JSON object",
+                });
+            }
+        };
+        let buckets = self
+            .store
+            .token_buckets()
+            .map(|b| (b, b.of_user(&ticket.user_id)));
+        for _ in 0..CREATE_ATTEMPTS {
+            let first = RefreshToken::generate(buckets)?;
+            let family = FamilyRecord::new(
+                &ticket.user_id,
+                &first.store_key(),
+                &claims,
+                now,
+                self.config.refresh_idle,
+                self.config.refresh_absolute,
+            )?;
+            match self
+                .store
+                .create_family(
+                    &family,
+                    ticket.generation,
+                    self.config.max_families_per_user,
+                )
+                .await?
+            {
+                Created::Stored => return self.pair(&family, &claims, first, now),
+                Created::GenerationMoved => return Err(Error::StaleLogin),
+                Created::KeyTaken => {}
+            }
+        }
+        Err(Error::IdCollision)
+    }
+
+    /// Exchanges a refresh token for a new pair of the same family. The
+    /// presented token is consumed. [`Error::RefreshReused`] when it had
+    /// been consumed before (the family is then revoked),
+    /// [`Error::UnknownRefresh`] when it is not known or its family has
+    /// ended, [`Error::NotRefreshToken`] for an access token.
+    pub async fn refresh(&self, presented: &str, now: u64) -> Result<TokenPair, Error> {
+        let key = parse_refresh(presented)?.store_key();
+        let buckets = self.store.token_buckets().map(|b| (b, b.of_key(&key)));
+        for _ in 0..CREATE_ATTEMPTS {
+            let next = RefreshToken::generate(buckets)?;
+            match self
+                .store
+                .refresh(&key, &next.store_key(), now, self.config.rules())
+                .await?
+            {
+                Refreshed::Rotated(family) => {
+                    let claims = serde_json::from_str(family.claims_json())
+                        .map_err(|_| Error::StoreCorrupt("token claims do not parse"))?;
+                    return self.pair(&family, &claims, next, now);
+                }
+                Refreshed::Reused { user_id, family_id } => {
+                    return Err(Error::RefreshReused { user_id, family_id });
+                }
+                Refreshed::Unknown => return Err(Error::UnknownRefresh),
+                Refreshed::KeyTaken => {}
+            }
+        }
+        Err(Error::IdCollision)
+    }
+
+    /// Verifies an access token without the store: signature, `typ:
+    /// at+jwt`, issuer, audience, expiry, and the claims the service
+    /// writes. Fast and pure, but blind to revocation: see
+    /// [`TokenService::authenticate`]. [`Error::NotAccessToken`] for a
+    /// refresh token.
+    pub fn verify<C: DeserializeOwned>(&self, token: &str, now: u64) -> Result<Access<C>, Error> {
+        if RefreshToken::parse(token).is_some() {
+            return Err(Error::NotAccessToken);
+        }
+        let claims: Claims<AccessIn> = self.keys.verify(token, &self.validation, now)?;
+        let missing = |claim: &str| Error::MissingClaim(claim.into());
+        let mut app = claims.custom.rest;
+        app.retain(|name, _| !RESERVED_CLAIMS.contains(&name.as_str()));
+        let app = C::deserialize(Value::Object(app)).map_err(|_| Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        })?;
+        Ok(Access {
+            user_id: claims.sub.ok_or_else(|| missing("sub"))?,
+            family_id: claims.custom.sid,
+            jti: claims.jti.ok_or_else(|| missing("jti"))?,
+            issued_at: claims.iat.ok_or_else(|| missing("iat"))?,
+            expires_at: claims.exp.ok_or_else(|| missing("exp"))?,
+            claims: app,
+        })
+    }
+
+    /// Verifies an access token and checks, in one store round trip, that
+    /// it is not revoked: its family is live and its `jti` not denied
+    /// ([`Error::Revoked`] otherwise).
+    pub async fn authenticate<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: u64,
+    ) -> Result<Access<C>, Error> {
+        let access = self.verify(token, now)?;
+        let denied = self.deny_key(&access.jti);
+        match self
+            .store
+            .access_state(&access.user_id, &access.family_id, &denied, now)
+            .await?
+        {
+            AccessState::Live => Ok(access),
+            AccessState::FamilyEnded | AccessState::Denied => Err(Error::Revoked),
+        }
+    }
+
+    /// Revokes one access token until it expires (its `jti` goes on the
+    /// denylist); its family stays. Returns the verified token.
+    pub async fn revoke_access(&self, token: &str, now: u64) -> Result<Access<Value>, Error> {
+        let access: Access<Value> = self.verify(token, now)?;
+        self.store
+            .deny(
+                &access.user_id,
+                &self.deny_key(&access.jti),
+                access.expires_at,
+                now,
+            )
+            .await?;
+        Ok(access)
+    }
+
+    /// Logs out one login: the access token's `jti` is denied until it
+    /// expires and its family is revoked, so the refresh token stops
+    /// working too. Returns whether the family was still live.
+    pub async fn logout(&self, access_token: &str, now: u64) -> Result<bool, Error> {
+        let access = self.revoke_access(access_token, now).await?;
+        self.store
+            .delete_family(&access.user_id, &access.family_id)
+            .await
+    }
+
+    /// Logs out the login a refresh token belongs to (for a client whose
+    /// access token has already expired). The token is consumed, so
+    /// presenting a used one revokes its family and says so
+    /// ([`Error::RefreshReused`]).
+    pub async fn logout_refresh(&self, refresh_token: &str, now: u64) -> Result<(), Error> {
+        let key = parse_refresh(refresh_token)?.store_key();
+        let next = RefreshToken::generate(self.store.token_buckets().map(|b| (b, b.of_key(&key))))?;
+        match self
+            .store
+            .refresh(&key, &next.store_key(), now, self.config.rules())
+            .await?
+        {
+            Refreshed::Rotated(family) => {
+                self.store
+                    .delete_family(&family.user_id, &family.family_id)
+                    .await?;
+                Ok(())
+            }
+            Refreshed::Reused { user_id, family_id } => {
+                Err(Error::RefreshReused { user_id, family_id })
+            }
+            Refreshed::Unknown | Refreshed::KeyTaken => Err(Error::UnknownRefresh),
+        }
+    }
+
+    /// "Log out everywhere" for tokens: revokes every family of the user,
+    /// so every access and refresh token of theirs stops working at once,
+    /// and refuses every login whose [`TokenTicket`] was taken before.
+    /// Returns how many families ended.
+    pub async fn revoke_all(&self, user_id: &str, now: u64) -> Result<usize, Error> {
+        self.store.delete_user_families(user_id, now).await
+    }
+
+    /// The user's live logins, oldest first.
+    pub async fn list(&self, user_id: &str, now: u64) -> Result<Vec<FamilyInfo>, Error> {
+        let mut families: Vec<FamilyInfo> = self
+            .store
+            .list_families(user_id, now)
+            .await?
+            .into_iter()
+            .filter(|f| f.user_id == user_id && !f.is_expired(now))
+            .map(|f| FamilyInfo {
+                expires_at: f.expires_at(),
+                family_id: f.family_id,
+                created: f.created,
+                refreshed: f.refreshed,
+            })
+            .collect();
+        families.sort_by(|a, b| (a.created, &a.family_id).cmp(&(b.created, &b.family_id)));
+        Ok(families)
+    }
+
+    /// Revokes one login of the user (from a "your devices" list).
+    /// Returns whether it was live.
+    pub async fn revoke_family(&self, user_id: &str, family_id: &str) -> Result<bool, Error> {
+        self.store.delete_family(user_id, family_id).await
+    }
+
+    /// The denylist key of an access token: a hash of the issuer and the
+    /// `jti`, so a store never holds the token's ids in the clear.
+    fn deny_key(&self, jti: &str) -> StoreKey {
+        let mut h = Sha256::new();
+        h.update(b"auth-core jti v1\0");
+        h.update(self.config.issuer.as_bytes());
+        h.update([0]);
+        h.update(jti.as_bytes());
+        StoreKey(h.finalize().into())
+    }
+
+    fn pair(
+        &self,
+        family: &FamilyRecord,
+        claims: &Map<String, Value>,
+        refresh_token: RefreshToken,
+        now: u64,
+    ) -> Result<TokenPair, Error> {
+        // An access token never outlives its family.
+        let exp = now
+            .saturating_add(self.config.access_ttl)
+            .min(family.absolute_deadline);
+        let access = Claims::new(AccessOut {
+            sid: &family.family_id,
+            app: claims,
+        })
+        .issuer(self.config.issuer.clone())
+        .subject(family.user_id.clone())
+        .audience(self.config.audience.clone())
+        .issued_at(now)
+        .expires_at(exp)
+        .jwt_id(random_id()?);
+        let key = self
+            .keys
+            .signing_key()
+            .ok_or(Error::InvalidKey("the key set has no signing key"))?;
+        let access_token = key.sign_with(&access, &SignOptions::default().typ(ACCESS_TOKEN_TYP))?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            expires_in: exp.saturating_sub(now),
+            family_id: family.family_id.clone(),
+        })
+    }
+}
+
+/// A refresh token as presented: a JWT is [`Error::NotRefreshToken`],
+/// anything else that is not a well-formed refresh token is
+/// [`Error::UnknownRefresh`] (without touching the store).
+fn parse_refresh(presented: &str) -> Result<RefreshToken, Error> {
+    if presented.bytes().filter(|&b| b == b'.').count() == 2 {
+        return Err(Error::NotRefreshToken);
+    }
+    RefreshToken::parse(presented).ok_or(Error::UnknownRefresh)
+}
