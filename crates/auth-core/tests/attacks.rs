@@ -411,7 +411,11 @@ fn signatures_longer_than_any_key_makes_are_bad_signatures() {
     let input = &good[..good.rfind('.').unwrap()];
     for len in [1024, 1025, 1026, 1027, 4000] {
         let token = format!("{input}.{}", b64(&vec![0x5a; len]));
-        assert_eq!(check(&vk, &token).unwrap_err(), Error::BadSignature, "{len}");
+        assert_eq!(
+            check(&vk, &token).unwrap_err(),
+            Error::BadSignature,
+            "{len}"
+        );
     }
 }
 

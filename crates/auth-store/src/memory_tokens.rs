@@ -62,7 +62,8 @@ impl Tokens {
 
     fn insert_family(&mut self, family: FamilyRecord) {
         let at = family.expires_at();
-        self.by_expiry.insert((at, Item::Family(family.family_id.clone())));
+        self.by_expiry
+            .insert((at, Item::Family(family.family_id.clone())));
         self.users
             .entry(family.user_id.clone())
             .or_default()
@@ -96,13 +97,15 @@ impl Tokens {
     }
 
     fn insert_refresh(&mut self, key: StoreKey, entry: RefreshEntry) {
-        self.by_expiry.insert((entry.expires_at, Item::Refresh(key)));
+        self.by_expiry
+            .insert((entry.expires_at, Item::Refresh(key)));
         self.refresh.insert(key, entry);
     }
 
     fn remove_refresh(&mut self, key: &StoreKey) {
         if let Some(entry) = self.refresh.remove(key) {
-            self.by_expiry.remove(&(entry.expires_at, Item::Refresh(*key)));
+            self.by_expiry
+                .remove(&(entry.expires_at, Item::Refresh(*key)));
         }
     }
 
@@ -196,7 +199,10 @@ impl Tokens {
             Some((used_at, successor)) => {
                 let retry = now < used_at.saturating_add(rules.grace)
                     && current == Some(successor)
-                    && self.refresh.get(&successor).is_some_and(|s| s.used.is_none());
+                    && self
+                        .refresh
+                        .get(&successor)
+                        .is_some_and(|s| s.used.is_none());
                 if !retry {
                     let family = self.revoke_family(&entry.family_id);
                     return Ok(family.map_or(Refreshed::Unknown, |f| Refreshed::Reused {
@@ -212,7 +218,8 @@ impl Tokens {
                 // family.
                 self.remove_refresh(&successor);
                 self.reserve(1, capacity, now)?;
-                let family = self.advance(&entry.family_id, presented, used_at, next, now, rules.idle);
+                let family =
+                    self.advance(&entry.family_id, presented, used_at, next, now, rules.idle);
                 Ok(family.map_or(Refreshed::Unknown, Refreshed::Rotated))
             }
             None => {

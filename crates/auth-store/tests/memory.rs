@@ -33,9 +33,15 @@ async fn token_entries_are_forgotten_when_they_expire() {
     s.revoke_access(&pair.access_token, t).await.unwrap();
     assert_eq!(store.token_entries(), 3);
     assert_eq!(store.sweep(t + 899), 0);
-    assert_eq!(store.sweep(t + 900), 1, "the denylist entry, at the token's exp");
+    assert_eq!(
+        store.sweep(t + 900),
+        1,
+        "the denylist entry, at the token's exp"
+    );
     assert_eq!(store.token_entries(), 2);
-    s.refresh(&pair.refresh_token.expose(), t + 1).await.unwrap();
+    s.refresh(&pair.refresh_token.expose(), t + 1)
+        .await
+        .unwrap();
     assert_eq!(store.token_entries(), 3, "the used token is kept");
     // The family ends by inactivity at t + 1 + 3600; its records by its
     // absolute deadline.
@@ -67,7 +73,11 @@ async fn token_capacity_bounds_memory_and_fails_closed() {
         Err(Error::StoreUnavailable(_))
     ));
     // Nothing was consumed by the refused refresh.
-    assert!(s.authenticate::<serde_json::Value>(&a.access_token, t + 2).await.is_ok());
+    assert!(
+        s.authenticate::<serde_json::Value>(&a.access_token, t + 2)
+            .await
+            .is_ok()
+    );
     // Once the families have ended, a login sweeps them and succeeds.
     issue(&s, "c", t + 3700).await.unwrap();
 }

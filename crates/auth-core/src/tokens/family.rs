@@ -19,7 +19,15 @@ pub const MAX_CLAIMS_LEN: usize = 4096;
 /// The claim names the token service writes itself; application claims may
 /// not use them.
 pub const RESERVED_CLAIMS: [&str; 9] = [
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "client_id",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "sid",
+    "client_id",
 ];
 
 /// A refresh token: 256 bits from the operating system's CSPRNG, written as
@@ -241,7 +249,9 @@ impl FamilyRecord {
             return Err(Error::StoreCorrupt("token family has an unknown version"));
         }
         if StoreKey::from_text(&record.current).is_none() {
-            return Err(Error::StoreCorrupt("token family has an unreadable token key"));
+            return Err(Error::StoreCorrupt(
+                "token family has an unreadable token key",
+            ));
         }
         Ok(record)
     }
@@ -302,7 +312,9 @@ mod tests {
         let bad_key = text.replace(&key(7).to_text(), "short");
         assert_eq!(
             FamilyRecord::decode(bad_key.as_bytes()),
-            Err(Error::StoreCorrupt("token family has an unreadable token key"))
+            Err(Error::StoreCorrupt(
+                "token family has an unreadable token key"
+            ))
         );
         assert_eq!(
             FamilyRecord::decode(b"{"),
@@ -355,12 +367,18 @@ mod tests {
         let exposed = t.expose();
         assert_eq!(exposed.len(), 43);
         assert_eq!(RefreshToken::parse(&exposed), Some(t.clone()));
-        assert_eq!(RefreshToken::parse(&exposed).unwrap().store_key(), t.store_key());
+        assert_eq!(
+            RefreshToken::parse(&exposed).unwrap().store_key(),
+            t.store_key()
+        );
         assert_eq!(RefreshToken::parse("x"), None);
         let c = claims(json!({"secret-ish": "value"}));
         let f = FamilyRecord::new("u", &key(1), &c, 0, 1, 1).unwrap();
         let shown = format!("{f:?}");
-        assert!(!shown.contains("value") && shown.contains("claims_len: 22"), "{shown}");
+        assert!(
+            !shown.contains("value") && shown.contains("claims_len: 22"),
+            "{shown}"
+        );
         assert!(!shown.contains(&key(1).to_text()), "{shown}");
     }
 

@@ -346,14 +346,11 @@ impl<S: TokenStore> TokenService<S> {
         if now.saturating_sub(ticket.issued) > LOGIN_TICKET_TTL {
             return Err(Error::StaleLogin);
         }
-        let claims = match serde_json::to_value(claims) {
-            Ok(Value::Object(map)) => map,
-            _ => {
-                return Err(Error::InvalidClaim {
-                    claim: "(custom claims)".into(),
-                    reason: "must serialize to a JSON object",
-                });
-            }
+        let Ok(Value::Object(claims)) = serde_json::to_value(claims) else {
+            return Err(Error::InvalidClaim {
+                claim: "(custom claims)".into(),
+                reason: "must serialize to a JSON object",
+            });
         };
         let buckets = self
             .store

@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use auth_core::store::{AccessState, Created, RefreshRules, Refreshed, TokenStore};
-use auth_core::tokens::{
-    Access, FamilyRecord, RefreshToken, TokenConfig, TokenPair, TokenService,
-};
+use auth_core::tokens::{Access, FamilyRecord, RefreshToken, TokenConfig, TokenPair, TokenService};
 use auth_core::{Algorithm, Error, KeySet, SigningKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -72,14 +70,21 @@ pub async fn issue_refresh_and_authenticate<S: TokenStore>(store: S) {
     assert_eq!(access.claims, admin());
     assert_eq!((access.issued_at, access.expires_at), (t, t + 900));
     // Verification alone gives the same answer without the store.
-    assert_eq!(s.verify::<Roles>(&pair.access_token, t + 1).unwrap(), access);
+    assert_eq!(
+        s.verify::<Roles>(&pair.access_token, t + 1).unwrap(),
+        access
+    );
 
     let next = s.refresh(&refresh_text(&pair), t + 60).await.unwrap();
     assert_eq!(next.family_id, pair.family_id);
     assert_ne!(next.access_token, pair.access_token);
     assert_ne!(refresh_text(&next), refresh_text(&pair));
     let renewed: Access<Roles> = s.authenticate(&next.access_token, t + 61).await.unwrap();
-    assert_eq!(renewed.claims, admin(), "claims carry over to every refresh");
+    assert_eq!(
+        renewed.claims,
+        admin(),
+        "claims carry over to every refresh"
+    );
     assert_eq!(renewed.issued_at, t + 60);
     assert_ne!(renewed.jti, access.jti);
     // Access tokens expire by themselves: `expired`, not a store question.
@@ -106,7 +111,10 @@ pub async fn rotation_chains_hold_for_many_refreshes<S: TokenStore>(store: S) {
     let mut pair = issue(&s, &u, t).await.unwrap();
     for i in 1..=40 {
         pair = s.refresh(&refresh_text(&pair), t + i * 60).await.unwrap();
-        let access: Access<Roles> = s.authenticate(&pair.access_token, t + i * 60).await.unwrap();
+        let access: Access<Roles> = s
+            .authenticate(&pair.access_token, t + i * 60)
+            .await
+            .unwrap();
         assert_eq!(access.user_id, u);
     }
     let listed = s.list(&u, t + 2400).await.unwrap();
@@ -199,9 +207,7 @@ pub async fn families_end_by_inactivity_and_age<S: TokenStore>(store: S) {
     let u = user("idle");
     let pair = issue(&s, &u, t).await.unwrap();
     assert_eq!(
-        s.refresh(&refresh_text(&pair), t + 3600)
-            .await
-            .unwrap_err(),
+        s.refresh(&refresh_text(&pair), t + 3600).await.unwrap_err(),
         Error::UnknownRefresh
     );
     // Just before, it works, and moves the deadline.
