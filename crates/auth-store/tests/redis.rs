@@ -29,7 +29,8 @@ use std::time::Instant;
 use auth_core::session::{
     BucketKey, SessionConfig, SessionId, SessionManager, SessionRecord, StoreKey,
 };
-use auth_core::store::{Created, SessionStore};
+use auth_core::store::{AccessState, Created, RefreshRules, Refreshed, SessionStore, TokenStore};
+use auth_core::tokens::FamilyRecord;
 use auth_core::{Clock, Error, SystemClock};
 use auth_store::{RedisConfig, RedisConfigError, RedisStore};
 use common::login;
@@ -472,14 +473,65 @@ impl SessionStore for Served {
     }
 }
 
+impl TokenStore for Served {
+    async fn token_generation(&self, user: &str) -> Result<u64, Error> {
+        self.store.token_generation(user).await
+    }
+    async fn create_family(
+        &self,
+        family: &FamilyRecord,
+        generation: u64,
+        max: usize,
+    ) -> Result<Created, Error> {
+        self.store.create_family(family, generation, max).await
+    }
+    async fn refresh(
+        &self,
+        presented: &StoreKey,
+        next: &StoreKey,
+        now: u64,
+        rules: RefreshRules,
+    ) -> Result<Refreshed, Error> {
+        self.store.refresh(presented, next, now, rules).await
+    }
+    async fn access_state(
+        &self,
+        user: &str,
+        family: &str,
+        denied: &StoreKey,
+        now: u64,
+    ) -> Result<AccessState, Error> {
+        self.store.access_state(user, family, denied, now).await
+    }
+    async fn deny(&self, user: &str, key: &StoreKey, until: u64, now: u64) -> Result<(), Error> {
+        self.store.deny(user, key, until, now).await
+    }
+    async fn delete_family(&self, user: &str, family: &str) -> Result<bool, Error> {
+        self.store.delete_family(user, family).await
+    }
+    async fn list_families(&self, user: &str, now: u64) -> Result<Vec<FamilyRecord>, Error> {
+        self.store.list_families(user, now).await
+    }
+    async fn delete_user_families(&self, user: &str, now: u64) -> Result<usize, Error> {
+        self.store.delete_user_families(user, now).await
+    }
+    fn token_buckets(&self) -> Option<&BucketKey> {
+        self.store.token_buckets()
+    }
+}
+
 // Without a Redis, each suite test prints SKIPPED and returns (or fails
 // under CI) before the suite body runs.
 store_suite!(match served_with(store_at) {
     Some(served) => ::core::future::ready(served),
     None => return,
 });
+token_suite!(match served_with(store_at) {
+    Some(served) => ::core::future::ready(served),
+    None => return,
+});
 
-/// The same suite on a store without buckets (plain key names).
+/// The same suites on a store without buckets (plain key names).
 mod plain {
     use super::{common, plain_store_at, served_with};
 
@@ -487,6 +539,142 @@ mod plain {
         Some(served) => ::core::future::ready(served),
         None => return,
     });
+    crate::token_suite!(match served_with(plain_store_at) {
+        Some(served) => ::core::future::ready(served),
+        None => return,
+    });
+}
+
+/// No key or value in Redis holds a raw refresh token or a raw `jti`; every
+/// token key carries a TTL; a user's token keys share one hash tag.
+#[tokio::test]
+async fn token_keys_hold_no_raw_token_and_all_expire() {
+    use common::tokens::{config, issue, service};
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let t = common::t0();
+    let user = unique("rawtok");
+    let s = service(&store, config());
+    let first = issue(&s, &user, t).await.unwrap();
+    let second = s
+        .refresh(&first.refresh_token.expose(), t + 1)
+        .await
+        .unwrap();
+    s.revoke_access(&second.access_token, t + 1).await.unwrap();
+    let access: auth_core::tokens::Access<serde_json::Value> =
+        s.verify(&second.access_token, t + 1).unwrap();
+
+    let mut conn = raw(&url).await;
+    let names = [
+        store.family_key(&user, &first.family_id),
+        store.refresh_key(&first.refresh_token.store_key()),
+        store.refresh_key(&second.refresh_token.store_key()),
+        store.families_key(&user),
+    ];
+    let tag = hash_tag(&names[0]).to_owned();
+    for name in &names {
+        assert!(exists(&mut conn, name).await, "{name}");
+        assert!(pttl(&mut conn, name).await > 0, "{name} has a TTL");
+        assert_eq!(hash_tag(name), tag, "{name}");
+    }
+    let prefix = names[0].split(":{").next().unwrap().to_owned();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // A family, two token records, the index and a denylist entry (the
+    // generation key appears only once it has moved).
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    let mut dump = String::new();
+    for key in &keys {
+        assert!(pttl(&mut conn, key).await > 0, "{key} has a TTL");
+        let kind: String = redis::cmd("TYPE")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let value: String = match kind.as_str() {
+            "string" => redis::cmd("GET")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap(),
+            "hash" => {
+                let v: Vec<String> = redis::cmd("HGETALL")
+                    .arg(key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                v.join(" ")
+            }
+            _ => {
+                let v: Vec<String> = redis::cmd("ZRANGE")
+                    .arg(key)
+                    .arg(0)
+                    .arg(-1)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                v.join(" ")
+            }
+        };
+        dump.push_str(key);
+        dump.push(' ');
+        dump.push_str(&value);
+        dump.push('\n');
+    }
+    for secret in [
+        first.refresh_token.expose().to_string(),
+        second.refresh_token.expose().to_string(),
+        access.jti.clone(),
+    ] {
+        assert!(!dump.contains(&secret), "{secret} in {dump}");
+    }
+}
+
+#[tokio::test]
+async fn tokens_fail_closed_while_redis_is_down() {
+    use common::tokens::{config, issue, service};
+    let Some(port) = free_port() else {
+        skip("no free loopback port");
+        return;
+    };
+    let store = RedisStore::new(
+        RedisConfig::standalone(&format!("redis://127.0.0.1:{port}/"))
+            .connection_timeout(Duration::from_millis(500))
+            .response_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    let s = service(&store, config());
+    let t = common::t0();
+    let user = unique("tokfault");
+    fails_closed("issue before start", issue(&s, &user, t)).await;
+    let Some(mut server) = RedisServer::start_on(port, &[]) else {
+        skip(&format!("{REDIS_SERVER} did not start"));
+        return;
+    };
+    let pair = eventually("issue after start", async || issue(&s, &user, t).await).await;
+    server.stop();
+    let refresh = pair.refresh_token.expose().to_string();
+    fails_closed(
+        "authenticate",
+        s.authenticate::<serde_json::Value>(&pair.access_token, t + 1),
+    )
+    .await;
+    fails_closed("refresh", s.refresh(&refresh, t + 1)).await;
+    fails_closed("revoke_access", s.revoke_access(&pair.access_token, t + 1)).await;
+    fails_closed("logout", s.logout(&pair.access_token, t + 1)).await;
+    fails_closed("revoke_all", s.revoke_all(&user, t + 1)).await;
+    fails_closed("list", s.list(&user, t + 1)).await;
+    fails_closed("begin_login", s.begin_login(&user, t + 1)).await;
+    // Verification alone needs no store, and still works.
+    assert!(
+        s.verify::<serde_json::Value>(&pair.access_token, t + 1)
+            .is_ok()
+    );
 }
 
 async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
@@ -1022,6 +1210,22 @@ async fn redis_cluster() {
     common::records_are_bounded(make()).await;
     common::concurrent_use_keeps_index_and_sessions_consistent(Arc::new(make())).await;
     make().check().await.unwrap();
+    // The token suite.
+    common::tokens::issue_refresh_and_authenticate(make()).await;
+    common::tokens::rotation_chains_hold_for_many_refreshes(make()).await;
+    common::tokens::reuse_of_any_earlier_token_revokes_the_family(make()).await;
+    common::tokens::families_end_by_inactivity_and_age(make()).await;
+    common::tokens::denied_access_tokens_are_refused_until_they_expire(make()).await;
+    common::tokens::revoke_all_has_no_same_second_window(make()).await;
+    common::tokens::revoke_all_defeats_a_login_in_flight(make()).await;
+    common::tokens::tokens_of_one_kind_never_pass_as_the_other(make()).await;
+    common::tokens::logout_ends_access_and_refresh(make()).await;
+    common::tokens::families_are_listed_revoked_and_bounded(make()).await;
+    common::tokens::grace_lets_a_lost_response_be_retried(make()).await;
+    common::tokens::families_end_after_their_refresh_budget(make()).await;
+    common::tokens::claims_are_bounded_and_reserved_names_refused(make()).await;
+    common::tokens::store_contract(make()).await;
+    common::tokens::concurrent_refreshes_have_exactly_one_winner(Arc::new(make())).await;
 
     let store = make();
     let m = SessionManager::new(&store, common::config());

@@ -24,6 +24,6 @@ mod service;
 pub use family::{FamilyRecord, MAX_CLAIMS_LEN, RESERVED_CLAIMS, RefreshToken};
 pub use service::{
     ACCESS_TOKEN_TYP, Access, DEFAULT_ACCESS_TTL, DEFAULT_MAX_FAMILIES_PER_USER,
-    DEFAULT_MAX_REFRESHES, DEFAULT_REFRESH_ABSOLUTE, DEFAULT_REFRESH_IDLE, FamilyInfo, TokenConfig,
-    TokenPair, TokenService, TokenTicket,
+    DEFAULT_MAX_REFRESHES, DEFAULT_REFRESH_ABSOLUTE, DEFAULT_REFRESH_IDLE, FamilyInfo,
+    MAX_REFRESH_LIFETIME, TokenConfig, TokenPair, TokenService, TokenTicket,
 };

@@ -29,6 +29,9 @@ pub const DEFAULT_REFRESH_IDLE: u64 = 14 * 24 * 60 * 60;
 pub const DEFAULT_REFRESH_ABSOLUTE: u64 = 30 * 24 * 60 * 60;
 /// The default for [`TokenConfig::max_families_per_user`].
 pub const DEFAULT_MAX_FAMILIES_PER_USER: usize = 32;
+/// The longest lifetime any token setting accepts: ten years (stores
+/// write deadlines as times they must be able to represent).
+pub const MAX_REFRESH_LIFETIME: u64 = 10 * 365 * 24 * 60 * 60;
 /// The default for [`TokenConfig::max_refreshes`].
 pub const DEFAULT_MAX_REFRESHES: u32 = 10_000;
 
@@ -80,24 +83,27 @@ impl TokenConfig {
         }
     }
 
-    /// Sets the access-token lifetime in seconds (at least 1).
+    /// Sets the access-token lifetime in seconds (at least 1, at most
+    /// [`MAX_REFRESH_LIFETIME`]).
     #[must_use]
     pub fn access_ttl(mut self, seconds: u64) -> Self {
-        self.access_ttl = seconds.max(1);
+        self.access_ttl = seconds.clamp(1, MAX_REFRESH_LIFETIME);
         self
     }
 
-    /// Sets the refresh family's inactivity limit in seconds (at least 1).
+    /// Sets the refresh family's inactivity limit in seconds (at least 1,
+    /// at most [`MAX_REFRESH_LIFETIME`]).
     #[must_use]
     pub fn refresh_idle(mut self, seconds: u64) -> Self {
-        self.refresh_idle = seconds.max(1);
+        self.refresh_idle = seconds.clamp(1, MAX_REFRESH_LIFETIME);
         self
     }
 
-    /// Sets the refresh family's absolute limit in seconds (at least 1).
+    /// Sets the refresh family's absolute limit in seconds (at least 1,
+    /// at most [`MAX_REFRESH_LIFETIME`]).
     #[must_use]
     pub fn refresh_absolute(mut self, seconds: u64) -> Self {
-        self.refresh_absolute = seconds.max(1);
+        self.refresh_absolute = seconds.clamp(1, MAX_REFRESH_LIFETIME);
         self
     }
 
@@ -461,14 +467,15 @@ impl<S: TokenStore> TokenService<S> {
     }
 
     /// Revokes one access token until it expires (its `jti` goes on the
-    /// denylist); its family stays. Returns the verified token.
+    /// denylist until `exp` plus the leeway, as long as verification
+    /// could accept it); its family stays. Returns the verified token.
     pub async fn revoke_access(&self, token: &str, now: u64) -> Result<Access<Value>, Error> {
         let access: Access<Value> = self.verify(token, now)?;
         self.store
             .deny(
                 &access.user_id,
                 &self.deny_key(&access.jti),
-                access.expires_at,
+                access.expires_at.saturating_add(self.config.leeway),
                 now,
             )
             .await?;

@@ -11,6 +11,10 @@
 //! {base}:g:{user}        the user's generation (an integer)     never expires
 //! ```
 //!
+//! Token families, refresh-token records, the access-token denylist and the
+//! token generations live beside them (`tf`, `tr`, `tu`, `tg`, `td`; see
+//! the `tokens` module).
+//!
 //! `{base}` is the prefix, and, when the store has a [`BucketKey`] (always in
 //! a Cluster), a hash tag `{b:XX}` naming the user's bucket: [`RedisStore`]
 //! asks the session manager (through [`SessionStore::buckets`]) to draw IDs
@@ -67,6 +71,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::sync::OnceCell;
+
+mod tokens;
 
 /// The default key prefix.
 pub const DEFAULT_PREFIX: &str = "auth";
@@ -385,6 +391,7 @@ pub struct RedisStore {
     response_timeout: Duration,
     call_timeout: Duration,
     scripts: Scripts,
+    token_scripts: tokens::TokenScripts,
 }
 
 impl fmt::Debug for RedisStore {
@@ -455,6 +462,7 @@ impl RedisStore {
             response_timeout: config.response_timeout,
             call_timeout,
             scripts: Scripts::new(),
+            token_scripts: tokens::TokenScripts::new(),
         })
     }
 

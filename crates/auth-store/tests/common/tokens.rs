@@ -558,7 +558,13 @@ pub async fn claims_are_bounded_and_reserved_names_refused<S: TokenStore>(store:
 pub async fn store_contract<S: TokenStore>(store: S) {
     let t = t0();
     let u = user("contract");
-    let first = RefreshToken::generate(None).unwrap().store_key();
+    // Keys in the user's bucket, as the service draws them.
+    let draw = || {
+        RefreshToken::generate(store.token_buckets().map(|b| (b, b.of_user(&u))))
+            .unwrap()
+            .store_key()
+    };
+    let first = draw();
     let family = FamilyRecord::new(&u, &first, &Map::new(), t, 100, 1000).unwrap();
     let g = store.token_generation(&u).await.unwrap();
     assert_eq!(
@@ -585,7 +591,7 @@ pub async fn store_contract<S: TokenStore>(store: S) {
         store.refresh(&first, &first, t + 1, rules).await.unwrap(),
         Refreshed::KeyTaken
     );
-    let next = RefreshToken::generate(None).unwrap().store_key();
+    let next = draw();
     let Refreshed::Rotated(moved) = store.refresh(&first, &next, t + 1, rules).await.unwrap()
     else {
         panic!("the first token is current");
@@ -632,7 +638,7 @@ pub async fn store_contract<S: TokenStore>(store: S) {
             .unwrap(),
         AccessState::FamilyEnded
     );
-    let after = RefreshToken::generate(None).unwrap().store_key();
+    let after = draw();
     assert_eq!(
         store.refresh(&next, &after, t + 101, rules).await.unwrap(),
         Refreshed::Unknown
