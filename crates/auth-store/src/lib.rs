@@ -51,6 +51,11 @@
 
 #![forbid(unsafe_code)]
 
+/// The examples of `docs/tokens.md` run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/tokens.md")]
+pub struct TokensDoctests;
+
 mod memory;
 mod memory_tokens;
 #[cfg(feature = "redis")]
