@@ -108,3 +108,42 @@ proptest! {
         prop_assert!(key.verifying_key().verify::<Value>(&mutated, &Validation::new(), NOW).is_err());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever a store hands back as a token family decodes to a record or
+    /// to `store_corrupt`, never a panic; a record survives its own
+    /// encoding, whatever its claims.
+    #[test]
+    fn token_families_decode_or_are_store_corrupt(
+        data in proptest::collection::vec(any::<u8>(), 0..300),
+        user in "\\PC{1,40}",
+        claim in "\\PC{0,40}",
+        now in 0u64..4_000_000_000,
+    ) {
+        use auth_core::tokens::{FamilyRecord, RefreshToken};
+        if let Err(err) = FamilyRecord::decode(&data) {
+            prop_assert_eq!(err.code(), "store_corrupt");
+        }
+        let key = RefreshToken::generate(None).unwrap().store_key();
+        let mut claims = serde_json::Map::new();
+        claims.insert("c".into(), Value::String(claim));
+        let family = FamilyRecord::new(&user, &key, &claims, now, 60, 3600).unwrap();
+        let bytes = family.encode().unwrap();
+        prop_assert_eq!(FamilyRecord::decode(&bytes).unwrap(), family);
+    }
+
+    /// A refresh token parses only in its exact form; anything else is
+    /// `None`, never a panic.
+    #[test]
+    fn refresh_tokens_parse_only_in_their_exact_form(
+        text in prop_oneof!["\\PC{0,60}", "[A-Za-z0-9_=+/.-]{42,44}"],
+    ) {
+        use auth_core::tokens::RefreshToken;
+        if let Some(token) = RefreshToken::parse(&text) {
+            let exposed = token.expose();
+            prop_assert_eq!(exposed.as_str(), text.as_str());
+        }
+    }
+}
