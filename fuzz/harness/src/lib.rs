@@ -23,7 +23,7 @@
 //!   decides; the pipeline's answer follows from the header parser exactly,
 //!   and whatever is accepted is also a JSON object to `serde_json`, with the
 //!   same `alg`, `kid`, `typ` and `cty`.
-//! - [`session_record_decode`]: a stored session record that decodes
+//! - [`session_record_decode`]: a stored session record or token family that decodes
 //!   encodes again, and that encoding decodes to an equal record.
 //! - [`session_id_parse`]: a session cookie value (or a store key's text)
 //!   that parses is exactly 43 characters and is written back as it came.

@@ -1,38 +1,60 @@
 //! `session_record_decode` and `session_id_parse`: what a store hands back
-//! and what a client sends as its session cookie.
+//! (a session record or a token family) and what a client sends as its
+//! session cookie or refresh token.
 
 use auth_core::session::{SessionId, SessionRecord, StoreKey};
+use auth_core::tokens::{FamilyRecord, RefreshToken};
 
 /// The length of a session cookie value and of a store key's text: 256 bits
 /// as unpadded base64url.
 const ENCODED_LEN: usize = 43;
 
-/// Decodes `data` as a stored session record. Returns 1 if it decoded.
+/// Decodes `data` as a stored session record and as a stored token
+/// family. Returns how many of the two accepted it.
 ///
 /// # Panics
 ///
 /// When a record that decoded does not encode, or its encoding does not
 /// decode to an equal record.
 pub fn session_record_decode(data: &[u8]) -> usize {
-    let Ok(record) = SessionRecord::decode(data) else {
-        return 0;
-    };
-    let encoded = record
-        .encode()
-        .expect("a record that decoded encodes again");
-    let again = SessionRecord::decode(&encoded).expect("a record's own encoding decodes");
-    assert_eq!(
-        again,
-        record,
-        "a record changed through encode and decode: {:?}",
-        String::from_utf8_lossy(&encoded)
-    );
-    1
+    let mut accepted = 0;
+    if let Ok(record) = SessionRecord::decode(data) {
+        let encoded = record
+            .encode()
+            .expect("a record that decoded encodes again");
+        let again = SessionRecord::decode(&encoded).expect("a record's own encoding decodes");
+        assert_eq!(
+            again,
+            record,
+            "a record changed through encode and decode: {:?}",
+            String::from_utf8_lossy(&encoded)
+        );
+        accepted += 1;
+    }
+    if let Ok(family) = FamilyRecord::decode(data) {
+        let encoded = family
+            .encode()
+            .expect("a family that decoded encodes again");
+        let again = FamilyRecord::decode(&encoded).expect("a family's own encoding decodes");
+        assert_eq!(
+            again,
+            family,
+            "a family changed through encode and decode: {:?}",
+            String::from_utf8_lossy(&encoded)
+        );
+        assert!(
+            family.current().is_some(),
+            "a family decoded without a token key"
+        );
+        accepted += 1;
+    }
+    accepted
 }
 
 /// Parses `data`, if it is UTF-8, as a session cookie value
-/// ([`SessionId::parse`]) and as a store key's text
-/// ([`StoreKey::from_text`]). Returns how many of the two accepted it.
+/// ([`SessionId::parse`]), as a refresh token ([`RefreshToken::parse`]) and
+/// as a store key's text ([`StoreKey::from_text`]). Returns how many of the
+/// three accepted it.
 ///
 /// # Panics
 ///
@@ -49,6 +71,19 @@ pub fn session_id_parse(data: &[u8]) -> usize {
         assert!(
             *id.expose() == *text,
             "a parsed ID ({} bytes) is not written back as it came",
+            text.len()
+        );
+        accepted += 1;
+    }
+    if let Some(token) = RefreshToken::parse(text) {
+        assert_eq!(
+            text.chars().count(),
+            ENCODED_LEN,
+            "a token of another length"
+        );
+        assert!(
+            *token.expose() == *text,
+            "a parsed refresh token ({} bytes) is not written back as it came",
             text.len()
         );
         accepted += 1;

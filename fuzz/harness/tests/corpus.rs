@@ -100,3 +100,23 @@ fn most_seed_tokens_verify() {
         seeds.len()
     );
 }
+
+/// The hand-written token family seeds: the two valid ones (as auth-core
+/// writes a family, and as a Redis script re-encodes it) decode; the
+/// broken ones do not (as a family, nor as a session record).
+#[test]
+fn token_family_seeds_decode_as_families() {
+    let mut seen = 0;
+    for (name, data) in corpus("session_record_decode") {
+        if let Some(kind) = name.strip_prefix("family-") {
+            let expected = usize::from(kind == "valid" || kind == "cjson-escaped");
+            assert_eq!(
+                auth_core_fuzz_harness::session_record_decode(&data),
+                expected,
+                "{name}"
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 5);
+}
