@@ -32,3 +32,27 @@ impl Clock for SystemClock {
             .map_or(0, |d| d.as_secs())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_clock_reads_its_instant() {
+        assert_eq!(FixedClock(0).now(), 0);
+        assert_eq!(FixedClock(1_700_000_123).now(), 1_700_000_123);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn system_clock_reads_seconds_since_the_epoch() {
+        let now = SystemClock.now();
+        let expected = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        // 2023-11-14 or later, and within a second of the system's time.
+        assert!(now >= 1_700_000_000, "{now}");
+        assert!(expected.abs_diff(now) <= 1, "{now} vs {expected}");
+    }
+}

@@ -156,9 +156,12 @@ pub(crate) fn encode_secret(input: &[u8]) -> Zeroizing<String> {
     Zeroizing::new(Base64UrlUnpadded::encode_string(input))
 }
 
-/// Appends the unpadded base64url encoding of `input` to `out`.
+/// Appends the unpadded base64url encoding of `input` to `out`, growing
+/// `out` once, by exactly what it needs: the text of a secret (a session ID
+/// or refresh token) is never copied by a reallocation that would leave an
+/// unwiped copy behind.
 pub(crate) fn encode_into(input: &[u8], out: &mut String) {
-    out.reserve(encoded_len(input.len()));
+    out.reserve_exact(encoded_len(input.len()));
     // Encode through a stack buffer: the output is ASCII, so each chunk
     // passes `from_utf8` and is appended with one copy.
     let mut buf = [0u8; 1024];
@@ -257,6 +260,16 @@ mod tests {
         assert_eq!(malformed("Zh"), non_canonical());
         assert_eq!(malformed("Zm-"), non_canonical());
         assert_eq!(decode(b"Zm8").as_deref(), Ok(&b"fo"[..]));
+    }
+
+    /// Encoding allocates once, exactly the encoded size.
+    #[test]
+    fn encoding_allocates_the_exact_size_once() {
+        for n in 0..200 {
+            let text = encode(&vec![0xa5; n]);
+            assert_eq!(text.len(), encoded_len(n), "{n}");
+            assert_eq!(text.capacity(), text.len(), "{n}");
+        }
     }
 
     /// An invalid character anywhere, alone or beside others, in a full
