@@ -121,6 +121,18 @@ pub enum Error {
     /// The library was called in a way its contract rules out (a
     /// programming error in the caller, not bad input from a client).
     Misuse(&'static str),
+    /// A login was refused: the account is unknown or the password is
+    /// wrong. Deliberately the same for both, so a client cannot tell
+    /// which accounts exist.
+    InvalidCredentials,
+    /// Too many failed logins for the account or from the client's
+    /// address: no password was checked. Try again in `retry_after`
+    /// seconds.
+    RateLimited {
+        /// Whole seconds until an attempt can be let through again
+        /// (rounded up, at least 1).
+        retry_after: u64,
+    },
 }
 
 impl Error {
@@ -155,6 +167,8 @@ impl Error {
             Self::IdCollision => "id_collision",
             Self::RecordTooLarge { .. } => "record_too_large",
             Self::Misuse(_) => "misuse",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -213,6 +227,10 @@ impl fmt::Display for Error {
                 write!(f, "session record field is {actual} bytes, over the limit of {limit}")
             }
             Self::Misuse(why) => write!(f, "misuse: {why}"),
+            Self::InvalidCredentials => f.write_str("invalid credentials"),
+            Self::RateLimited { retry_after } => {
+                write!(f, "too many failed logins; retry in {retry_after} s")
+            }
         }
     }
 }
@@ -277,6 +295,8 @@ mod tests {
                 "record_too_large",
             ),
             (Error::Misuse("x"), "misuse"),
+            (Error::InvalidCredentials, "invalid_credentials"),
+            (Error::RateLimited { retry_after: 1 }, "rate_limited"),
         ];
         let mut seen = BTreeSet::new();
         for (error, code) in &pinned {
@@ -295,6 +315,11 @@ mod tests {
         assert_eq!(
             Error::Misuse("a session needs a non-empty user id").to_string(),
             "misuse: a session needs a non-empty user id"
+        );
+        assert_eq!(Error::InvalidCredentials.to_string(), "invalid credentials");
+        assert_eq!(
+            Error::RateLimited { retry_after: 4 }.to_string(),
+            "too many failed logins; retry in 4 s"
         );
     }
 }
