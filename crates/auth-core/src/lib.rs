@@ -94,6 +94,7 @@ mod jwt;
 mod keys;
 pub mod session;
 pub mod store;
+pub mod throttle;
 mod time;
 
 #[cfg(feature = "fuzzing")]
