@@ -100,6 +100,8 @@ mod time;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "password")]
+pub mod password;
 
 /// The README's examples run as doc tests.
 #[cfg(doctest)]
