@@ -275,11 +275,16 @@ impl Limit {
     /// (`None` when there is none). This is the transition every store
     /// applies atomically; the Redis store's script mirrors it line for
     /// line, and the shared store suite checks both give the same numbers.
+    ///
+    /// Neither the block nor the expiry ever moves earlier, so a failure
+    /// reported by a server whose clock is behind cannot shorten either.
     #[must_use]
     pub fn fail(&self, previous: Option<ThrottleState>, now: u64) -> ThrottleState {
-        let (failures, blocked_until) = match previous {
-            Some(s) if s.is_live(now) => (s.failures.saturating_add(1), s.blocked_until),
-            _ => (1, 0),
+        let (failures, blocked_until, expires_at) = match previous {
+            Some(s) if s.is_live(now) => {
+                (s.failures.saturating_add(1), s.blocked_until, s.expires_at)
+            }
+            _ => (1, 0, 0),
         };
         let backoff = self.backoff_after(failures);
         let blocked_until = if backoff > 0 {
@@ -290,7 +295,7 @@ impl Limit {
         ThrottleState {
             failures,
             blocked_until,
-            expires_at: now.max(blocked_until).saturating_add(self.window),
+            expires_at: expires_at.max(now.max(blocked_until).saturating_add(self.window)),
         }
     }
 }
@@ -440,6 +445,13 @@ mod tests {
             expires_at: t + 10_900,
         };
         assert_eq!(limit.fail(Some(stale), t).blocked_until, t + 10_000);
+        assert_eq!(limit.fail(Some(stale), t).expires_at, t + 10_900);
+        // A server whose clock is 100 s behind reports a failure: the
+        // expiry stays where the later clock put it.
+        let ahead = limit.fail(None, t + 100);
+        let behind = limit.fail(Some(ahead), t);
+        assert_eq!(behind.failures, 2);
+        assert_eq!(behind.expires_at, t + 1000);
         // After the window, a fresh start.
         let fresh = limit.fail(Some(one), t + 900);
         assert_eq!(fresh.failures, 1);
