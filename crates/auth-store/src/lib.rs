@@ -56,7 +56,7 @@ mod memory;
 mod redis;
 
 // The embedded default.
-pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+pub use memory::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_CAPACITY, MemoryStore};
 // Redis, standalone or Cluster.
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisConfig, RedisConfigError, RedisStore};
