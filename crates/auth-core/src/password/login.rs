@@ -39,6 +39,7 @@ use crate::throttle::{ThrottleConfig, ThrottleKey};
 /// on login, see [`PasswordHasher::needs_rehash`]).
 ///
 /// `Debug` shows the configuration only.
+#[derive(Clone)]
 pub struct PasswordLogin<S> {
     store: S,
     hasher: PasswordHasher,

@@ -44,8 +44,7 @@ pub const WRONG: &[u8] = b"Tr0ub4dor&3";
 
 const INVALID: Result<(), Error> = Err(Error::InvalidCredentials);
 
-#[allow(non_snake_case)]
-fn LIMITED(retry_after: u64) -> Result<(), Error> {
+fn limited(retry_after: u64) -> Result<(), Error> {
     Err(Error::RateLimited { retry_after })
 }
 
@@ -102,8 +101,8 @@ pub async fn free_failures_then_doubling_back_off<S: ThrottleStore>(store: S) {
     assert_eq!(check(WRONG, t).await, INVALID);
     let mut now = t;
     for backoff in [1, 2, 4, 8, 16] {
-        assert_eq!(check(RIGHT, now).await, LIMITED(backoff), "at +{}", now - t);
-        assert_eq!(check(RIGHT, now + backoff - 1).await, LIMITED(1));
+        assert_eq!(check(RIGHT, now).await, limited(backoff), "at +{}", now - t);
+        assert_eq!(check(RIGHT, now + backoff - 1).await, limited(1));
         now += backoff;
         // The block is over: a wrong password counts and doubles it.
         assert_eq!(check(WRONG, now).await, INVALID);
@@ -116,7 +115,7 @@ pub async fn free_failures_then_doubling_back_off<S: ThrottleStore>(store: S) {
             expires_at: now + 32 + 900
         })
     );
-    assert_eq!(check(RIGHT, now + 31).await, LIMITED(1));
+    assert_eq!(check(RIGHT, now + 31).await, limited(1));
     assert_eq!(check(RIGHT, now + 32).await, Ok(()));
     // The success cleared the account.
     assert_eq!(account_state(&l, &account, now + 32).await, None);
@@ -171,12 +170,12 @@ pub async fn back_off_is_capped<S: ThrottleStore>(store: S) {
     }
     assert_eq!(
         l2.check(&name, &cap_addr, Some(&phc), RIGHT, now).await,
-        LIMITED(900)
+        limited(900)
     );
     assert_eq!(
         l2.check(&name, &cap_addr, Some(&phc), RIGHT, now + 899)
             .await,
-        LIMITED(1)
+        limited(1)
     );
     assert_eq!(
         l2.check(&name, &cap_addr, Some(&phc), RIGHT, now + 900)
@@ -202,7 +201,7 @@ pub async fn a_quiet_window_forgets_failures<S: ThrottleStore>(store: S) {
     );
     assert_eq!(
         l.check(&early, &user("x"), None, WRONG, t + 899).await,
-        LIMITED(1)
+        limited(1)
     );
 
     // Forgotten at +900: five more free failures.
@@ -266,8 +265,8 @@ pub async fn success_resets_the_account_not_the_address<S: ThrottleStore>(store:
         address_state(&l, &attacker, t).await.map(|s| s.failures),
         Some(4)
     );
-    assert_eq!(own(t).await, LIMITED(1));
-    assert_eq!(guess(t).await, LIMITED(1));
+    assert_eq!(own(t).await, limited(1));
+    assert_eq!(guess(t).await, limited(1));
 
     // The victim, from home, logs in: their account's count is cleared...
     assert_eq!(
@@ -296,7 +295,7 @@ pub async fn success_resets_the_account_not_the_address<S: ThrottleStore>(store:
     assert_eq!(
         l.check(&victim, &home, Some(&victim_phc), RIGHT, t + 1)
             .await,
-        LIMITED(1)
+        limited(1)
     );
     // ...and the attacker's address is still where it was.
     assert_eq!(
@@ -336,7 +335,7 @@ pub async fn the_address_limit_is_looser_than_the_account_limit<S: ThrottleStore
     );
     assert_eq!(
         l.check(&user("newcomer"), &office, None, RIGHT, t).await,
-        LIMITED(1)
+        limited(1)
     );
     assert_eq!(
         address_state(&l, &office, t)
@@ -356,7 +355,7 @@ pub async fn the_address_limit_is_looser_than_the_account_limit<S: ThrottleStore
     }
     assert_eq!(
         l.check(&target, &user("bot6"), None, WRONG, t).await,
-        LIMITED(1)
+        limited(1)
     );
 }
 
@@ -412,11 +411,11 @@ pub async fn throttled_attempts_hash_nothing<S: ThrottleStore>(store: S) {
     for stored in [Some("not a PHC string"), Some(phc.as_str()), None] {
         assert_eq!(
             l.check(&account, &address, stored, RIGHT, t).await,
-            LIMITED(1)
+            limited(1)
         );
         assert_eq!(
             l.check(&account, &address, stored, WRONG, t).await,
-            LIMITED(1)
+            limited(1)
         );
     }
     assert_eq!(
