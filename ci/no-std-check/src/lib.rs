@@ -1,4 +1,5 @@
-//! A `no_std` consumer of auth-core: signs and verifies with every family.
+//! A `no_std` consumer of auth-core: signs and verifies with every family,
+//! and hashes and verifies a password.
 
 #![no_std]
 #![deny(unsafe_code)]
@@ -10,6 +11,7 @@ use alloc::vec::Vec;
 use core::alloc::{GlobalAlloc, Layout};
 use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
+use auth_core::password::{PasswordHasher, PasswordParams};
 use auth_core::{Algorithm, Claims, Error, FixedClock, SigningKey, Validation, Clock};
 use serde::{Deserialize, Serialize};
 
@@ -37,9 +39,20 @@ pub fn sign_and_verify() -> Result<(), Error> {
     Ok(())
 }
 
+/// Hashes a password with Argon2id and verifies it (64 KiB of memory, to
+/// fit the arena below).
+pub fn hash_and_verify() -> Result<(), Error> {
+    let hasher = PasswordHasher::new(PasswordParams::new(64, 1, 1)?)?;
+    let phc = hasher.hash(b"password")?;
+    if !hasher.verify(b"password", &phc)? || hasher.needs_rehash(&phc) {
+        return Err(Error::BadSignature);
+    }
+    Ok(())
+}
+
 /// C entry point so the linker keeps the code above.
 pub extern "C" fn no_std_check() -> i32 {
-    i32::from(sign_and_verify().is_err())
+    i32::from(sign_and_verify().is_err() || hash_and_verify().is_err())
 }
 
 #[panic_handler]

@@ -141,6 +141,18 @@ pub enum Error {
     /// An access token (a JWT) was presented where a refresh token is
     /// expected.
     NotRefreshToken,
+    /// A login was refused: the account is unknown or the password is
+    /// wrong. Deliberately the same for both, so a client cannot tell
+    /// which accounts exist.
+    InvalidCredentials,
+    /// Too many failed logins for the account or from the client's
+    /// address: no password was checked. Try again in `retry_after`
+    /// seconds.
+    RateLimited {
+        /// Whole seconds until an attempt can be let through again
+        /// (rounded up, at least 1).
+        retry_after: u64,
+    },
 }
 
 impl Error {
@@ -180,6 +192,8 @@ impl Error {
             Self::Revoked => "revoked",
             Self::NotAccessToken => "not_access_token",
             Self::NotRefreshToken => "not_refresh_token",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -249,6 +263,10 @@ impl fmt::Display for Error {
             }
             Self::NotRefreshToken => {
                 f.write_str("an access token was presented where a refresh token is expected")
+            }
+            Self::InvalidCredentials => f.write_str("invalid credentials"),
+            Self::RateLimited { retry_after } => {
+                write!(f, "too many failed logins; retry in {retry_after} s")
             }
         }
     }
@@ -325,6 +343,8 @@ mod tests {
             (Error::Revoked, "revoked"),
             (Error::NotAccessToken, "not_access_token"),
             (Error::NotRefreshToken, "not_refresh_token"),
+            (Error::InvalidCredentials, "invalid_credentials"),
+            (Error::RateLimited { retry_after: 1 }, "rate_limited"),
         ];
         let mut seen = BTreeSet::new();
         for (error, code) in &pinned {
@@ -351,6 +371,11 @@ mod tests {
         assert_eq!(
             Error::Misuse("a session needs a non-empty user id").to_string(),
             "misuse: a session needs a non-empty user id"
+        );
+        assert_eq!(Error::InvalidCredentials.to_string(), "invalid credentials");
+        assert_eq!(
+            Error::RateLimited { retry_after: 4 }.to_string(),
+            "too many failed logins; retry in 4 s"
         );
     }
 }

@@ -60,6 +60,7 @@
 //! | `rsa` | yes | RS256/384/512, PS256/384/512; PKCS#1 and PKCS#8 PEM |
 //! | `ecdsa` | yes | ES256 (P-256), ES384 (P-384); SEC1 and PKCS#8 PEM |
 //! | `std` | yes | [`SystemClock`], `std` support in dependencies |
+//! | `password` | no | Argon2id password hashing (PHC strings) and a throttled login check that does not reveal which accounts exist (`password` module; the throttle policy in [`throttle`] is always built) |
 //!
 //! ## `no_std`
 //!
@@ -99,12 +100,15 @@ mod jwt;
 mod keys;
 pub mod session;
 pub mod store;
+pub mod throttle;
 mod time;
 pub mod tokens;
 
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "password")]
+pub mod password;
 
 /// The README's examples run as doc tests.
 #[cfg(doctest)]

@@ -1,5 +1,5 @@
-//! The storage the session lifecycle needs, as async traits that need no
-//! runtime and no macro crate (`impl Future + Send`).
+//! The storage the session lifecycle and the login throttle need, as async
+//! traits that need no runtime and no macro crate (`impl Future + Send`).
 //!
 //! Implementations live elsewhere (`auth-store` has an in-memory and a Redis
 //! store); the behaviour every implementation must show is specified here
@@ -13,6 +13,7 @@ use core::future::Future;
 use crate::error::Error;
 use crate::session::{BucketKey, SessionRecord, StoreKey};
 use crate::tokens::FamilyRecord;
+use crate::throttle::{Limit, ThrottleKey, ThrottleState};
 
 /// The most sessions one user may hold in any store, whatever a caller
 /// asks for: it bounds the work of every per-user operation.
@@ -402,12 +403,70 @@ macro_rules! forward_tokens {
             }
             fn token_buckets(&self) -> Option<&BucketKey> {
                 (**self).token_buckets()
+/// Where failed-login counts live (see [`crate::throttle`]).
+///
+/// Every method fails with [`Error::StoreUnavailable`] when the backend
+/// cannot be reached (never with a made-up "no failures"), and with
+/// [`Error::StoreCorrupt`] when a stored state does not decode. Keys are
+/// [`ThrottleKey`]s, hashes computed by the core: a store never sees an
+/// account name or an address. Every state expires by itself at its
+/// [`ThrottleState::expires_at`]; a state past it reads as absent.
+pub trait ThrottleStore: Send + Sync {
+    /// The states of `keys` that are live at `now` (`None` for a key with
+    /// none), in one round trip: a login checks its account and its
+    /// address together.
+    fn load_throttles(
+        &self,
+        keys: [&ThrottleKey; 2],
+        now: u64,
+    ) -> impl Future<Output = Result<[Option<ThrottleState>; 2], Error>> + Send;
+
+    /// Counts one failure at `now` against each key under its limit:
+    /// applies [`Limit::fail`] to the key's live state, **atomically per
+    /// key** (concurrent failures are all counted), and stores the result
+    /// until its `expires_at`. Returns the new states.
+    fn record_failures(
+        &self,
+        failures: [(&ThrottleKey, &Limit); 2],
+        now: u64,
+    ) -> impl Future<Output = Result<[ThrottleState; 2], Error>> + Send;
+
+    /// Forgets `key`'s failures (a successful login clears its account's).
+    /// Returns whether there was a state.
+    fn clear_throttle(&self, key: &ThrottleKey)
+    -> impl Future<Output = Result<bool, Error>> + Send;
+}
+
+/// Forwards every method to the store behind a reference or an `Arc`.
+macro_rules! forward_throttle {
+    ($($ty:ty),*) => {$(
+        impl<S: ThrottleStore> ThrottleStore for $ty {
+            fn load_throttles(
+                &self,
+                keys: [&ThrottleKey; 2],
+                now: u64,
+            ) -> impl Future<Output = Result<[Option<ThrottleState>; 2], Error>> + Send {
+                (**self).load_throttles(keys, now)
+            }
+            fn record_failures(
+                &self,
+                failures: [(&ThrottleKey, &Limit); 2],
+                now: u64,
+            ) -> impl Future<Output = Result<[ThrottleState; 2], Error>> + Send {
+                (**self).record_failures(failures, now)
+            }
+            fn clear_throttle(
+                &self,
+                key: &ThrottleKey,
+            ) -> impl Future<Output = Result<bool, Error>> + Send {
+                (**self).clear_throttle(key)
             }
         }
     )*};
 }
 
 forward_tokens!(&S, Arc<S>);
+forward_throttle!(&S, Arc<S>);
 
 /// A user id encoded for use inside a store's key names: unpadded base64url
 /// of its UTF-8 bytes, so no user id can inject separators or hash-tag

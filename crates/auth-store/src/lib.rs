@@ -42,6 +42,43 @@
 //!   most [`auth_core::store::MAX_SESSIONS_PER_USER`] per user in any store.
 //! - A store that cannot answer returns `store_unavailable`; callers fail
 //!   closed.
+//! - Both are also [`auth_core::store::ThrottleStore`]s: failed-login
+//!   counts per account name and per client address, keyed by hashes,
+//!   expiring by themselves, for `auth_core`'s password login check
+//!   (feature `password` of auth-core):
+//!
+//! ```
+//! use auth_core::Error;
+//! use auth_core::password::{PasswordHasher, PasswordLogin, PasswordParams};
+//! use auth_core::throttle::ThrottleConfig;
+//! use auth_store::MemoryStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Error> {
+//! // PasswordParams::default() (OWASP's minimum) in production.
+//! let hasher = PasswordHasher::new(PasswordParams::new(1024, 1, 1)?)?;
+//! let stored = hasher.hash(b"correct horse battery staple")?;
+//! let logins = PasswordLogin::new(MemoryStore::new(), hasher, ThrottleConfig::new());
+//! let now = 1_700_000_000;
+//!
+//! // The app looks the account up; None when there is no such account.
+//! let lookup = |name: &str| (name == "alice").then_some(stored.as_str());
+//! logins.check("alice", "192.0.2.7", lookup("alice"), b"correct horse battery staple", now).await?;
+//! // A wrong password and an unknown account get the same answer...
+//! for name in ["alice", "mallory"] {
+//!     let err = logins.check(name, "192.0.2.7", lookup(name), b"guess", now).await;
+//!     assert_eq!(err, Err(Error::InvalidCredentials));
+//! }
+//! // ...and after five failures an account is throttled, hash unchecked.
+//! for _ in 0..4 {
+//!     let _ = logins.check("mallory", "198.51.100.1", None, b"guess", now).await;
+//! }
+//! let err = logins.check("mallory", "198.51.100.2", None, b"guess", now).await;
+//! assert_eq!(err, Err(Error::InvalidCredentials));
+//! let err = logins.check("mallory", "198.51.100.3", None, b"guess", now).await;
+//! assert_eq!(err, Err(Error::RateLimited { retry_after: 1 }));
+//! # Ok(()) }
+//! ```
 //!
 //! ## Features
 //!
@@ -62,7 +99,7 @@ mod memory_tokens;
 mod redis;
 
 // The embedded default.
-pub use memory::{DEFAULT_CAPACITY, MemoryStore};
+pub use memory::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_CAPACITY, MemoryStore};
 pub use memory_tokens::DEFAULT_TOKEN_CAPACITY;
 // Redis, standalone or Cluster.
 #[cfg(feature = "redis")]

@@ -3,17 +3,24 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+use std::sync::{
+    Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak,
+};
 use std::time::Duration;
 
 use auth_core::session::{LOGIN_TICKET_TTL, SessionRecord, StoreKey};
-use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
+use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore, ThrottleStore};
+use auth_core::throttle::{Limit, ThrottleKey, ThrottleState};
 use auth_core::{Clock, Error};
 
 use crate::memory_tokens::{DEFAULT_TOKEN_CAPACITY, Tokens};
 
 /// The default bound on stored sessions.
 pub const DEFAULT_CAPACITY: usize = 100_000;
+
+/// The default bound on failed-login throttle entries (one per account
+/// name and one per address with recent failures).
+pub const DEFAULT_THROTTLE_CAPACITY: usize = 100_000;
 
 /// Sessions in a `HashMap` behind one `RwLock`, with a per-user index and
 /// an expiry index.
@@ -29,12 +36,26 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// session. Records themselves are bounded by `auth-core` (user id, data,
 /// metadata).
 ///
+/// It is also a [`ThrottleStore`] for failed-login counts, kept apart from
+/// the sessions (own lock, own bound): at most `throttle_capacity` entries
+/// (default [`DEFAULT_THROTTLE_CAPACITY`]), each removed once it expires
+/// (on the next sweep, or when the table is full). When the table is full
+/// of live entries, an attempt that would need a new entry **fails closed**
+/// with `store_unavailable` at the throttle check, before any password is
+/// hashed; accounts and addresses already in the table go on as usual.
+/// Evicting live entries instead would let an attacker erase the count of
+/// the account they are guessing by flooding the table with other names;
+/// refusing costs availability for new names until entries expire (at
+/// most a window after their block), never throttling.
+///
 /// `Debug` shows the counts, never a record.
 pub struct MemoryStore {
     inner: RwLock<Inner>,
     capacity: usize,
     tokens: RwLock<Tokens>,
     pub(crate) token_capacity: usize,
+    throttles: Mutex<Throttles>,
+    throttle_capacity: usize,
 }
 
 /// A user's generation, and when it last moved (to forget it once no login
@@ -107,6 +128,60 @@ impl Inner {
     }
 }
 
+/// Failed-login states, with an expiry index for the sweep.
+#[derive(Default)]
+struct Throttles {
+    states: HashMap<ThrottleKey, ThrottleState>,
+    by_expiry: BTreeSet<(u64, ThrottleKey)>,
+}
+
+impl Throttles {
+    fn put(&mut self, key: ThrottleKey, state: ThrottleState) {
+        if let Some(old) = self.states.insert(key, state) {
+            self.by_expiry.remove(&(old.expires_at, key));
+        }
+        self.by_expiry.insert((state.expires_at, key));
+    }
+
+    fn remove(&mut self, key: &ThrottleKey) -> bool {
+        match self.states.remove(key) {
+            Some(old) => {
+                self.by_expiry.remove(&(old.expires_at, *key));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the states expired at `now`, soonest first.
+    fn sweep(&mut self, now: u64) {
+        while let Some(&(expires_at, key)) = self.by_expiry.first() {
+            if now < expires_at {
+                break;
+            }
+            self.remove(&key);
+        }
+    }
+
+    /// Whether `keys` fit, new ones included, sweeping expired states
+    /// first if they would not; [`Error::StoreUnavailable`] if they still
+    /// do not.
+    fn make_room(&mut self, keys: &[&ThrottleKey], now: u64, capacity: usize) -> Result<(), Error> {
+        let new = |states: &HashMap<ThrottleKey, ThrottleState>| {
+            keys.iter().filter(|k| !states.contains_key(**k)).count()
+        };
+        if self.states.len() + new(&self.states) > capacity {
+            self.sweep(now);
+            if self.states.len() + new(&self.states) > capacity {
+                return Err(Error::StoreUnavailable(
+                    "the in-memory throttle store is at capacity".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for MemoryStore {
     fn default() -> Self {
         Self::new()
@@ -161,6 +236,19 @@ impl MemoryStore {
         self.tokens.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+            throttles: Mutex::new(Throttles::default()),
+            throttle_capacity: DEFAULT_THROTTLE_CAPACITY,
+        }
+    }
+
+    /// Holds at most `capacity` failed-login throttle entries (at least 2:
+    /// one attempt's account and address).
+    #[must_use]
+    pub fn with_throttle_capacity(mut self, capacity: usize) -> Self {
+        self.throttle_capacity = capacity.max(2);
+        self
+    }
+
     // A panic while holding the lock cannot leave the maps half-updated in a
     // way that matters more than losing the store, so poisoning is ignored.
     fn read(&self) -> RwLockReadGuard<'_, Inner> {
@@ -173,7 +261,8 @@ impl MemoryStore {
 
     /// Removes every session and token entry expired at `now`, and forgets
     /// generations that no usable login ticket can predate; returns how
-    /// many entries went.
+    /// many sessions and token entries went. Throttle states expired at
+    /// `now` go too (not counted).
     ///
     /// A forgotten generation reads as 0 again. That is safe: a ticket that
     /// read the generation before it moved is, by then, older than
@@ -186,7 +275,15 @@ impl MemoryStore {
                 .retain(|_, g| now <= g.moved_at.saturating_add(LOGIN_TICKET_TTL));
             inner.sweep_expired(now)
         };
+        self.throttles().sweep(now);
         sessions + self.sweep_tokens(now)
+    }
+
+    /// How many throttle entries are stored (expired ones not yet swept
+    /// included).
+    #[must_use]
+    pub fn throttle_len(&self) -> usize {
+        self.throttles().states.len()
     }
 
     /// How many sessions are stored (expired ones not yet swept included).
@@ -361,5 +458,36 @@ impl SessionStore for MemoryStore {
             inner.remove(key);
         }
         Ok(keys.len())
+    }
+}
+
+impl ThrottleStore for MemoryStore {
+    async fn load_throttles(
+        &self,
+        keys: [&ThrottleKey; 2],
+        now: u64,
+    ) -> Result<[Option<ThrottleState>; 2], Error> {
+        let mut throttles = self.throttles();
+        // Refuse now an attempt whose failure could not be counted.
+        throttles.make_room(&keys, now, self.throttle_capacity)?;
+        Ok(keys.map(|k| throttles.states.get(k).copied().filter(|s| s.is_live(now))))
+    }
+
+    async fn record_failures(
+        &self,
+        failures: [(&ThrottleKey, &Limit); 2],
+        now: u64,
+    ) -> Result<[ThrottleState; 2], Error> {
+        let mut throttles = self.throttles();
+        throttles.make_room(&failures.map(|(k, _)| k), now, self.throttle_capacity)?;
+        Ok(failures.map(|(key, limit)| {
+            let next = limit.fail(throttles.states.get(key).copied(), now);
+            throttles.put(*key, next);
+            next
+        }))
+    }
+
+    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
+        Ok(self.throttles().remove(key))
     }
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 use auth_core::session::{
     LOGIN_TICKET_TTL, SessionConfig, SessionManager, SessionMeta, SessionRecord,
 };
-use auth_core::store::{Created, SessionStore};
+use auth_core::store::{Created, SessionStore, ThrottleStore};
+use auth_core::throttle::{Limit, ThrottleConfig, ThrottleKey};
 use auth_core::{Error, FixedClock};
 use auth_store::MemoryStore;
 use common::login;
@@ -80,6 +81,13 @@ async fn token_capacity_bounds_memory_and_fails_closed() {
     );
     // Once the families have ended, a login sweeps them and succeeds.
     issue(&s, "c", t + 3700).await.unwrap();
+}
+
+/// The shared throttling suite.
+mod throttling {
+    use super::{MemoryStore, common};
+
+    crate::throttle_suite!(async { MemoryStore::new() });
 }
 
 #[tokio::test]
@@ -310,4 +318,84 @@ async fn expired_entries_are_invisible_before_the_sweep() {
     assert_eq!(store.len(), 1);
     assert_eq!(store.sweep(t + 10), 1);
     assert!(store.is_empty());
+}
+
+/// A full throttle table refuses attempts it could not count, at the check
+/// (before any hash), instead of evicting someone's live count; names and
+/// addresses already in it go on, and expired entries make room.
+#[tokio::test]
+async fn a_full_throttle_table_fails_closed() {
+    use common::throttle::{RIGHT, WRONG, checker};
+    let t = common::t0();
+    let store = MemoryStore::new().with_throttle_capacity(4);
+    let l = checker(&store, ThrottleConfig::new());
+    let phc = l.hasher().hash(RIGHT).unwrap();
+    let invalid = Err(Error::InvalidCredentials);
+    assert_eq!(l.check("a", "10.0.0.1", None, WRONG, t).await, invalid);
+    assert_eq!(l.check("b", "10.0.0.2", None, WRONG, t + 10).await, invalid);
+    assert_eq!(store.throttle_len(), 4);
+    let full = Err(Error::StoreUnavailable(
+        "the in-memory throttle store is at capacity".into(),
+    ));
+    // A new account, a new address, or both: refused, right password or
+    // not, and a stored hash nobody looked at.
+    for (account, address) in [("c", "10.0.0.1"), ("a", "10.0.0.3"), ("c", "10.0.0.3")] {
+        assert_eq!(l.check(account, address, Some(&phc), RIGHT, t).await, full);
+        assert_eq!(
+            l.check(account, address, Some("not a hash"), WRONG, t)
+                .await,
+            full
+        );
+    }
+    assert_eq!(store.throttle_len(), 4);
+    // Known keys are counted as usual, and a success clears its account.
+    assert_eq!(l.check("a", "10.0.0.2", None, WRONG, t).await, invalid);
+    assert_eq!(l.check("b", "10.0.0.1", Some(&phc), RIGHT, t).await, Ok(()));
+    assert_eq!(store.throttle_len(), 3);
+    assert_eq!(l.check("c", "10.0.0.1", Some(&phc), RIGHT, t).await, Ok(()));
+    // Once "a" and "10.0.0.1" have expired (900 s after their last
+    // failure), their room is reused.
+    assert_eq!(l.check("d", "10.0.0.4", None, WRONG, t + 899).await, full);
+    assert_eq!(
+        l.check("d", "10.0.0.4", None, WRONG, t + 900).await,
+        invalid
+    );
+    assert_eq!(store.throttle_len(), 3);
+    // The store-level contract fails closed the same way.
+    let (x, y) = (ThrottleKey::account("x"), ThrottleKey::address("y"));
+    store.load_throttles([&x, &y], t + 900).await.unwrap_err();
+    assert_eq!(
+        store
+            .record_failures([(&x, &Limit::ACCOUNT), (&y, &Limit::ADDRESS)], t + 900)
+            .await
+            .unwrap_err()
+            .code(),
+        "store_unavailable"
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_forgets_expired_throttle_states() {
+    let t = common::t0();
+    let store = MemoryStore::new();
+    let l = common::throttle::checker(&store, ThrottleConfig::new());
+    for _ in 0..6 {
+        l.check("sam", "192.0.2.1", None, b"x", t)
+            .await
+            .unwrap_err();
+    }
+    assert_eq!(store.throttle_len(), 2);
+    // The address expires 900 s after its last failure, the account 900 s
+    // after its 1 s block.
+    assert_eq!(store.sweep(t + 899), 0);
+    assert_eq!(store.throttle_len(), 2);
+    store.sweep(t + 900);
+    assert_eq!(store.throttle_len(), 1);
+    store.sweep(t + 901);
+    assert_eq!(store.throttle_len(), 0);
+    // Debug still shows session counts only.
+    assert_eq!(
+        format!("{store:?}"),
+        "MemoryStore { sessions: 0, capacity: 100000 }"
+    );
 }

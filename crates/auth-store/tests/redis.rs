@@ -29,7 +29,10 @@ use std::time::Instant;
 use auth_core::session::{
     BucketKey, SessionConfig, SessionId, SessionManager, SessionRecord, StoreKey,
 };
-use auth_core::store::{AccessState, Created, RefreshRules, Refreshed, SessionStore, TokenStore};
+use auth_core::store::{
+    AccessState, Created, RefreshRules, Refreshed, SessionStore, ThrottleStore, TokenStore,
+};
+use auth_core::throttle::{Limit, ThrottleConfig, ThrottleKey, ThrottleState};
 use auth_core::tokens::FamilyRecord;
 use auth_core::{Clock, Error, SystemClock};
 use auth_store::{RedisConfig, RedisConfigError, RedisStore};
@@ -520,6 +523,26 @@ impl TokenStore for Served {
     }
 }
 
+impl ThrottleStore for Served {
+    async fn load_throttles(
+        &self,
+        keys: [&ThrottleKey; 2],
+        now: u64,
+    ) -> Result<[Option<ThrottleState>; 2], Error> {
+        self.store.load_throttles(keys, now).await
+    }
+    async fn record_failures(
+        &self,
+        failures: [(&ThrottleKey, &Limit); 2],
+        now: u64,
+    ) -> Result<[ThrottleState; 2], Error> {
+        self.store.record_failures(failures, now).await
+    }
+    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
+        self.store.clear_throttle(key).await
+    }
+}
+
 // Without a Redis, each suite test prints SKIPPED and returns (or fails
 // under CI) before the suite body runs.
 store_suite!(match served_with(store_at) {
@@ -530,6 +553,17 @@ token_suite!(match served_with(store_at) {
     Some(served) => ::core::future::ready(served),
     None => return,
 });
+
+/// The throttling suite (throttle keys carry no bucket: one store shape is
+/// enough).
+mod throttling {
+    use super::{common, served_with, store_at};
+
+    crate::throttle_suite!(match served_with(store_at) {
+        Some(served) => ::core::future::ready(served),
+        None => return,
+    });
+}
 
 /// The same suites on a store without buckets (plain key names).
 mod plain {
@@ -1208,6 +1242,16 @@ async fn redis_cluster() {
     common::writes_never_revive_an_expired_session(make()).await;
     common::sessions_per_user_are_bounded(make()).await;
     common::records_are_bounded(make()).await;
+    // The throttling suite: a login's account and address keys usually
+    // hash to different slots, on different masters.
+    common::throttle::free_failures_then_doubling_back_off(make()).await;
+    common::throttle::back_off_is_capped(make()).await;
+    common::throttle::a_quiet_window_forgets_failures(make()).await;
+    common::throttle::success_resets_the_account_not_the_address(make()).await;
+    common::throttle::the_address_limit_is_looser_than_the_account_limit(make()).await;
+    common::throttle::unknown_accounts_are_throttled_like_known_ones(make()).await;
+    common::throttle::throttled_attempts_hash_nothing(make()).await;
+    common::throttle::store_level_contract(make()).await;
     common::concurrent_use_keeps_index_and_sessions_consistent(Arc::new(make())).await;
     make().check().await.unwrap();
     // The token suite.
@@ -1767,4 +1811,180 @@ async fn round_trip_as(store: &RedisStore, user: &str) {
     assert_eq!(active.record.user_id, user);
     assert!(m.logout(&cookie).await.unwrap());
     assert!(m.authenticate(&cookie, t + 2).await.unwrap().is_none());
+}
+
+/// Throttle keys are hashes (no account name or address in any key name
+/// or value), carry a TTL of the state's remaining life, and really expire.
+#[tokio::test]
+async fn throttle_keys_are_hashed_and_expire_by_themselves() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let prefix = unique("thr");
+    let store = RedisStore::new(RedisConfig::standalone(&url).prefix(&prefix)).unwrap();
+    let mut conn = raw(&url).await;
+    let l = common::throttle::checker(&store, ThrottleConfig::new());
+    let t = common::t0();
+    let (account, address) = (unique("alice@example.com"), "198.51.100.23");
+    for _ in 0..6 {
+        assert_eq!(
+            l.check(&account, address, None, b"guess", t).await,
+            Err(Error::InvalidCredentials)
+        );
+    }
+    let names: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let account_key = store.throttle_key(&ThrottleKey::account(&account));
+    let address_key = store.throttle_key(&ThrottleKey::address(address));
+    let mut sorted = names.clone();
+    sorted.sort();
+    let mut expected = vec![account_key.clone(), address_key.clone()];
+    expected.sort();
+    assert_eq!(sorted, expected);
+    for name in &names {
+        assert!(name.starts_with(&format!("{prefix}:t:")), "{name}");
+        let value: String = redis::cmd("GET")
+            .arg(name)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        for plain in [account.as_str(), address, "alice", "198.51"] {
+            assert!(
+                !name.contains(plain) && !value.contains(plain),
+                "{name} {value}"
+            );
+        }
+    }
+    // The account is blocked for 1 s, then forgotten 900 s later; the
+    // address is not blocked. TTLs follow, on Redis's clock.
+    let account_ttl = pttl(&mut conn, &account_key).await;
+    assert!(
+        account_ttl > 900_000 && account_ttl <= 901_000,
+        "{account_ttl}"
+    );
+    let address_ttl = pttl(&mut conn, &address_key).await;
+    assert!(
+        address_ttl > 899_000 && address_ttl <= 900_000,
+        "{address_ttl}"
+    );
+
+    // A one-second window: the keys are gone a moment later.
+    let brief = Limit::new(10, 1, 1, 1);
+    let l = common::throttle::checker(&store, ThrottleConfig::new().account(brief).address(brief));
+    let account = unique("brief");
+    assert_eq!(
+        l.check(&account, "203.0.113.9", None, b"guess", SystemClock.now())
+            .await,
+        Err(Error::InvalidCredentials)
+    );
+    let keys = [
+        store.throttle_key(&ThrottleKey::account(&account)),
+        store.throttle_key(&ThrottleKey::address("203.0.113.9")),
+    ];
+    for key in &keys {
+        assert!(exists(&mut conn, key).await);
+        let ttl = pttl(&mut conn, key).await;
+        assert!(ttl > 0 && ttl <= 1000, "{ttl}");
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for key in &keys {
+        assert!(!exists(&mut conn, key).await, "{key} expired");
+    }
+}
+
+/// A throttle state Redis returns that does not decode is `store_corrupt`,
+/// on the check and on a failure (which leaves it as it is).
+#[tokio::test]
+async fn unreadable_throttle_state_is_store_corrupt() {
+    let Some((url, _server)) = redis() else {
+        return;
+    };
+    let store = store_at(&url);
+    let mut conn = raw(&url).await;
+    let key = ThrottleKey::account(&unique("corrupt"));
+    let other = ThrottleKey::address(&unique("addr"));
+    let _: () = redis::cmd("SET")
+        .arg(store.throttle_key(&key))
+        .arg("5:x:9")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let corrupt = Error::StoreCorrupt("a throttle state is not readable");
+    let t = common::t0();
+    assert_eq!(
+        store.load_throttles([&key, &other], t).await.unwrap_err(),
+        corrupt
+    );
+    assert_eq!(
+        store
+            .record_failures([(&key, &Limit::ACCOUNT), (&other, &Limit::ADDRESS)], t)
+            .await
+            .unwrap_err(),
+        corrupt
+    );
+    let value: String = redis::cmd("GET")
+        .arg(store.throttle_key(&key))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(value, "5:x:9");
+    // Clearing it is always possible.
+    assert!(store.clear_throttle(&key).await.unwrap());
+}
+
+/// While Redis is down, every throttle call and the login check fail closed
+/// with `store_unavailable` (never "no failures"); they work again once it
+/// is back, and fail closed again when it dies.
+#[tokio::test]
+async fn throttling_fails_closed_while_redis_is_down() {
+    let Some(port) = free_port() else {
+        skip("no free loopback port");
+        return;
+    };
+    let store = RedisStore::new(
+        RedisConfig::standalone(&format!("redis://127.0.0.1:{port}/"))
+            .connection_timeout(Duration::from_millis(500))
+            .response_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    let l = common::throttle::checker(&store, ThrottleConfig::new());
+    let phc = l.hasher().hash(b"right").unwrap();
+    let t = common::t0();
+    let (a, b) = (ThrottleKey::account("down"), ThrottleKey::address("down"));
+    let all_fail = async || {
+        fails_closed("load_throttles", store.load_throttles([&a, &b], t)).await;
+        fails_closed(
+            "record_failures",
+            store.record_failures([(&a, &Limit::ACCOUNT), (&b, &Limit::ADDRESS)], t),
+        )
+        .await;
+        fails_closed("clear_throttle", store.clear_throttle(&a)).await;
+        fails_closed(
+            "check, right password",
+            l.check("down", "down", Some(&phc), b"right", t),
+        )
+        .await;
+        fails_closed("check, unknown", l.check("down", "down", None, b"x", t)).await;
+    };
+    all_fail().await;
+    let Some(mut server) = RedisServer::start_on(port, &[]) else {
+        skip(&format!("{REDIS_SERVER} did not start"));
+        return;
+    };
+    eventually("check after start", async || {
+        match l.check("down", "down", Some(&phc), b"wrong", t).await {
+            Err(Error::InvalidCredentials) => Ok(()),
+            other => other,
+        }
+    })
+    .await;
+    assert_eq!(
+        l.check("down", "down", Some(&phc), b"right", t).await,
+        Ok(())
+    );
+    server.stop();
+    all_fail().await;
 }

@@ -9,6 +9,8 @@
 //! {base}:u:{user}        sorted set: member = store key,        expires with its latest member
 //!                        score = that session's expiry (ms)
 //! {base}:g:{user}        the user's generation (an integer)     never expires
+//! {prefix}:t:{throttle}  a failed-login throttle state          expires with the state
+//!                        (`failures:blocked_until:expires_at`)
 //! ```
 //!
 //! Token families, refresh-token records, the access-token denylist and the
@@ -25,6 +27,13 @@
 //! cookie alone, so a load is one `GET`. The user part is
 //! [`encode_user_id`] (base64url), so no user id can forge separators or
 //! braces.
+//!
+//! A throttle key is a [`ThrottleKey`] as text (a hash of an account name
+//! or an address: Redis never holds either). Each stands alone, so it
+//! carries no hash tag: every script touches one throttle key, and a login's
+//! two keys are read together by one pipelined `GET` pair (standalone) or
+//! two `GET`s sent at once to their nodes (Cluster). Its TTL is the state's
+//! remaining life, counted on Redis's clock (`PX`).
 //!
 //! ## Expiry, on one clock
 //!
@@ -59,7 +68,10 @@ use core::time::Duration;
 
 use auth_core::Error;
 use auth_core::session::{BucketKey, SessionRecord, StoreKey};
-use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore, encode_user_id};
+use auth_core::store::{
+    Created, MAX_SESSIONS_PER_USER, SessionStore, ThrottleStore, encode_user_id,
+};
+use auth_core::throttle::{Limit, ThrottleKey, ThrottleState};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
@@ -511,6 +523,12 @@ impl RedisStore {
         format!("{}:g:{}", self.user_base(user_id), encode_user_id(user_id))
     }
 
+    /// The name of the key holding a failed-login throttle state.
+    #[must_use]
+    pub fn throttle_key(&self, key: &ThrottleKey) -> String {
+        format!("{}:t:{}", self.prefix, key.to_text())
+    }
+
     async fn conn(&self) -> Result<Conn, Error> {
         self.conn
             .get_or_try_init(|| async {
@@ -579,6 +597,30 @@ impl RedisStore {
         let mut cmd = redis::cmd("GET");
         cmd.arg(name);
         self.query(&cmd).await
+    }
+
+    /// Two `GET`s in one round trip: one pipeline standalone; in a Cluster,
+    /// where the keys may live on different nodes, both sent at once.
+    async fn get_two(&self, a: &str, b: &str) -> Result<[Option<Vec<u8>>; 2], Error> {
+        let mut conn = self.conn_checked().await?;
+        let get = |name: &str| {
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(name);
+            cmd
+        };
+        let (first, second): (Option<Vec<u8>>, Option<Vec<u8>>) = match &mut conn {
+            Conn::Standalone(c) => {
+                let mut pipe = redis::pipe();
+                pipe.add_command(get(a)).add_command(get(b));
+                pipe.query_async(c).await.map_err(unavailable)?
+            }
+            Conn::Cluster(c) => {
+                let (mut c2, ga, gb) = (c.clone(), get(a), get(b));
+                let (first, second) = tokio::join!(ga.query_async(c), gb.query_async(&mut c2));
+                (first.map_err(unavailable)?, second.map_err(unavailable)?)
+            }
+        };
+        Ok([first, second])
     }
 
     async fn run<T: redis::FromRedisValue>(
@@ -740,6 +782,7 @@ struct Scripts {
     rotate: Script,
     list: Script,
     delete_user: Script,
+    record_failure: Script,
 }
 
 impl Scripts {
@@ -753,6 +796,8 @@ impl Scripts {
             rotate: with_prelude(include_str!("rotate.lua")),
             list: with_prelude(include_str!("list.lua")),
             delete_user: with_prelude(include_str!("delete_user.lua")),
+            // Stands alone: it needs none of the session helpers.
+            record_failure: Script::new(include_str!("record_failure.lua")),
         }
     }
 }
@@ -915,5 +960,70 @@ impl SessionStore for RedisStore {
 
     fn buckets(&self) -> Option<&BucketKey> {
         self.buckets.as_ref()
+    }
+}
+
+impl RedisStore {
+    /// Runs `record_failure.lua` for one key.
+    async fn record_failure(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<ThrottleState, Error> {
+        let mut call = self.scripts.record_failure.prepare_invoke();
+        call.key(self.throttle_key(key))
+            .arg(now)
+            .arg(limit.free_failures())
+            .arg(limit.window())
+            .arg(limit.first_backoff())
+            .arg(limit.max_backoff());
+        match self.run::<Value>(&call).await? {
+            Value::BulkString(bytes) => ThrottleState::decode(&bytes),
+            _ => Err(Error::StoreCorrupt("a throttle state is not readable")),
+        }
+    }
+}
+
+impl ThrottleStore for RedisStore {
+    async fn load_throttles(
+        &self,
+        keys: [&ThrottleKey; 2],
+        now: u64,
+    ) -> Result<[Option<ThrottleState>; 2], Error> {
+        let (a, b) = (self.throttle_key(keys[0]), self.throttle_key(keys[1]));
+        let values = self.bounded(self.get_two(&a, &b)).await?;
+        let mut states = [None, None];
+        for (state, value) in states.iter_mut().zip(values) {
+            if let Some(bytes) = value {
+                *state = Some(ThrottleState::decode(&bytes)?).filter(|s| s.is_live(now));
+            }
+        }
+        Ok(states)
+    }
+
+    async fn record_failures(
+        &self,
+        failures: [(&ThrottleKey, &Limit); 2],
+        now: u64,
+    ) -> Result<[ThrottleState; 2], Error> {
+        let [(k1, l1), (k2, l2)] = failures;
+        // One script per key (they may live in different slots), both at
+        // once.
+        self.bounded(async {
+            let (first, second) = tokio::join!(
+                self.record_failure(k1, l1, now),
+                self.record_failure(k2, l2, now)
+            );
+            Ok([first?, second?])
+        })
+        .await
+    }
+
+    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.throttle_key(key));
+        let n: i64 = self.bounded(self.query(&cmd)).await?;
+        Ok(n == 1)
     }
 }

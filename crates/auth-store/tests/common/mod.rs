@@ -25,6 +25,8 @@ use auth_core::session::{
 use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
 use auth_core::{Clock, Error, SystemClock};
 
+pub mod throttle;
+
 /// The suite's notion of "now" at the start of a test.
 pub fn t0() -> u64 {
     SystemClock.now()

@@ -1,0 +1,21 @@
+//! Criterion group `tokens`: the token lifecycle's costs. Each part of the
+//! lifecycle adds its functions in a module of its own beside this file
+//! and one call below.
+//!
+//! - [`password`]: `password/verify`, `login/known-user`,
+//!   `login/unknown-user`, `login/known-user-success`.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+mod password;
+
+fn tokens(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tokens");
+    password::benches(&mut group);
+    group.finish();
+}
+
+criterion_group!(benches, tokens);
+criterion_main!(benches);
