@@ -12,8 +12,8 @@ use core::future::Future;
 
 use crate::error::Error;
 use crate::session::{BucketKey, SessionRecord, StoreKey};
-use crate::tokens::FamilyRecord;
 use crate::throttle::{Limit, ThrottleKey, ThrottleState};
+use crate::tokens::FamilyRecord;
 
 /// The most sessions one user may hold in any store, whatever a caller
 /// asks for: it bounds the work of every per-user operation.
@@ -403,6 +403,11 @@ macro_rules! forward_tokens {
             }
             fn token_buckets(&self) -> Option<&BucketKey> {
                 (**self).token_buckets()
+            }
+        }
+    )*};
+}
+
 /// Where failed-login counts live (see [`crate::throttle`]).
 ///
 /// Every method fails with [`Error::StoreUnavailable`] when the backend

@@ -195,6 +195,7 @@ impl fmt::Debug for MemoryStore {
             .field("capacity", &self.capacity)
             .field("token_entries", &self.token_entries())
             .field("token_capacity", &self.token_capacity)
+            .field("throttle_entries", &self.throttle_len())
             .finish()
     }
 }
@@ -215,6 +216,8 @@ impl MemoryStore {
             capacity: capacity.max(1),
             tokens: RwLock::new(Tokens::default()),
             token_capacity: DEFAULT_TOKEN_CAPACITY,
+            throttles: Mutex::new(Throttles::default()),
+            throttle_capacity: DEFAULT_THROTTLE_CAPACITY,
         }
     }
 
@@ -236,11 +239,6 @@ impl MemoryStore {
         self.tokens.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-            throttles: Mutex::new(Throttles::default()),
-            throttle_capacity: DEFAULT_THROTTLE_CAPACITY,
-        }
-    }
-
     /// Holds at most `capacity` failed-login throttle entries (at least 2:
     /// one attempt's account and address).
     #[must_use]
@@ -257,6 +255,12 @@ impl MemoryStore {
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn throttles(&self) -> MutexGuard<'_, Throttles> {
+        self.throttles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Removes every session and token entry expired at `now`, and forgets

@@ -238,7 +238,7 @@ async fn debug_shows_counts_only() {
     }
     assert_eq!(
         format!("{store:?}"),
-        "MemoryStore { sessions: 1, capacity: 100000, token_entries: 0, token_capacity: 500000 }"
+        "MemoryStore { sessions: 1, capacity: 100000, token_entries: 0, token_capacity: 500000, throttle_entries: 0 }"
     );
 }
 
@@ -393,9 +393,9 @@ async fn the_sweep_forgets_expired_throttle_states() {
     assert_eq!(store.throttle_len(), 1);
     store.sweep(t + 901);
     assert_eq!(store.throttle_len(), 0);
-    // Debug still shows session counts only.
+    // Debug shows counts only.
     assert_eq!(
         format!("{store:?}"),
-        "MemoryStore { sessions: 0, capacity: 100000 }"
+        "MemoryStore { sessions: 0, capacity: 100000, token_entries: 0, token_capacity: 500000, throttle_entries: 0 }"
     );
 }
