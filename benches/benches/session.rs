@@ -19,10 +19,10 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use auth_benches::redis_url;
 use auth_core::session::{SessionConfig, SessionId, SessionManager, SessionMeta};
 use auth_core::store::SessionStore;
 use auth_core::{Clock, SystemClock};
@@ -34,48 +34,6 @@ fn config() -> SessionConfig {
         .idle_timeout(3600)
         .absolute_timeout(8 * 3600)
         .touch_interval(600)
-}
-
-/// A redis-server of our own, killed on drop.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn redis_url() -> (String, Option<Server>) {
-    if let Ok(url) = std::env::var("AUTH_BENCH_REDIS_URL") {
-        return (url, None);
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server must be installed to run the session benches");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (format!("redis://127.0.0.1:{port}/"), Some(Server(child)))
 }
 
 /// `create` and `lookup` for one store.

@@ -8,6 +8,9 @@
 //! `benches/jwt.rs`; results and the command that reproduces them are in
 //! `docs/performance.md`.
 
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
 use auth_core::Claims;
 use serde::{Deserialize, Serialize};
 
@@ -93,4 +96,55 @@ pub fn same_claims(ours: &Claims<AppClaims>, theirs: &FullClaims) -> bool {
         && ours.exp == Some(theirs.exp)
         && ours.custom.name == theirs.name
         && ours.custom.roles == theirs.roles
+}
+
+/// A redis-server of the benches' own, killed on drop.
+pub struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The Redis the store benches use: `AUTH_BENCH_REDIS_URL` if set, else a
+/// `redis-server` started on a free loopback port (stopped when the
+/// returned [`Server`] drops).
+///
+/// # Panics
+///
+/// When no `redis-server` can be started.
+// A bench fixture: failing loudly is the point.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub fn redis_url() -> (String, Option<Server>) {
+    if let Ok(url) = std::env::var("AUTH_BENCH_REDIS_URL") {
+        return (url, None);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed to run the session benches");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (format!("redis://127.0.0.1:{port}/"), Some(Server(child)))
 }

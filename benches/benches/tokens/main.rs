@@ -2,6 +2,8 @@
 //! lifecycle adds its functions in a module of its own beside this file
 //! and one call below.
 //!
+//! - [`lifecycle`]: `issue`, `refresh/memory`, `refresh/redis`, `verify`,
+//!   `authenticate/memory`, `authenticate/redis`.
 //! - [`password`]: `password/verify`, `login/known-user`,
 //!   `login/unknown-user`, `login/known-user-success`.
 
@@ -9,10 +11,12 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+mod lifecycle;
 mod password;
 
 fn tokens(c: &mut Criterion) {
     let mut group = c.benchmark_group("tokens");
+    lifecycle::benches(&mut group);
     password::benches(&mut group);
     group.finish();
 }

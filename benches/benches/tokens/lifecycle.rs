@@ -1,0 +1,128 @@
+//! The token lifecycle on each store, with ES256 access tokens:
+//!
+//! - `issue`: `begin_login` then `issue` on the memory store: a family, its
+//!   first refresh token (256 random bits, SHA-256), a signed access token.
+//! - `refresh/memory`, `refresh/redis`: one refresh of a chain (each
+//!   iteration presents the token the previous one returned): the atomic
+//!   store step, a fresh refresh token, a signed access token. On Redis,
+//!   one script (one round trip) over loopback.
+//! - `verify`: `TokenService::verify` of an access token: signature and
+//!   claims, no store.
+//! - `authenticate/memory`, `authenticate/redis`: `verify` plus the
+//!   revocation check (family live, `jti` not denied): one `MGET` on
+//!   Redis. Beside `verify` in the same run, the ratio is the cost of
+//!   revocation.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use auth_benches::redis_url;
+use auth_core::store::TokenStore;
+use auth_core::tokens::{TokenConfig, TokenService};
+use auth_core::{Algorithm, Clock, KeySet, SigningKey, SystemClock};
+use auth_store::{MemoryStore, RedisConfig, RedisStore};
+use criterion::BenchmarkGroup;
+use criterion::measurement::WallTime;
+use serde_json::{Value, json};
+
+fn service<S: TokenStore>(store: S) -> TokenService<S> {
+    let mut keys = KeySet::new();
+    keys.set_signing_key(SigningKey::generate(Algorithm::Es256).unwrap())
+        .unwrap();
+    TokenService::new(
+        keys,
+        TokenConfig::new("https://auth.example.com", "https://api.example.com"),
+        store,
+    )
+    .unwrap()
+}
+
+fn claims() -> Value {
+    json!({"roles": ["admin", "billing"]})
+}
+
+/// `refresh/NAME` and `authenticate/NAME` on one store.
+fn store_benches<S: TokenStore + 'static>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    tokens: &Arc<TokenService<S>>,
+) {
+    let now = SystemClock.now();
+    let first = rt
+        .block_on(async {
+            let ticket = tokens.begin_login("bench-refresh", now).await?;
+            tokens.issue(ticket, &claims(), now).await
+        })
+        .unwrap();
+    let mut current = first.refresh_token.expose().to_string();
+    group.bench_function(format!("refresh/{name}"), |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let pair = tokens.refresh(&current, now + 1).await.unwrap();
+                    current = pair.refresh_token.expose().to_string();
+                }
+                start.elapsed()
+            })
+        });
+    });
+
+    let pair = rt
+        .block_on(async {
+            let ticket = tokens.begin_login("bench-authenticate", now).await?;
+            tokens.issue(ticket, &claims(), now).await
+        })
+        .unwrap();
+    group.bench_function(format!("authenticate/{name}"), |b| {
+        b.to_async(rt).iter(|| async {
+            tokens
+                .authenticate::<Value>(&pair.access_token, now + 1)
+                .await
+                .unwrap()
+        });
+    });
+}
+
+pub(crate) fn benches(group: &mut BenchmarkGroup<'_, WallTime>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = SystemClock.now();
+
+    // Roomy: a criterion batch issues many families before the sample ends.
+    let memory = Arc::new(service(MemoryStore::new().with_token_capacity(50_000_000)));
+    group.bench_function("issue", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for i in 0..iters {
+                    let user = format!("bench-user-{}", i % 64);
+                    let ticket = memory.begin_login(&user, now).await.unwrap();
+                    memory.issue(ticket, &claims(), now).await.unwrap();
+                }
+                start.elapsed()
+            })
+        });
+    });
+
+    let pair = rt
+        .block_on(async {
+            let ticket = memory.begin_login("bench-verify", now).await?;
+            memory.issue(ticket, &claims(), now).await
+        })
+        .unwrap();
+    group.bench_function("verify", |b| {
+        b.iter(|| memory.verify::<Value>(&pair.access_token, now + 1).unwrap());
+    });
+    store_benches(group, &rt, "memory", &memory);
+
+    let (url, _server) = redis_url();
+    let prefix = format!("benchtok{}", std::process::id());
+    let redis = Arc::new(service(
+        RedisStore::new(RedisConfig::standalone(&url).prefix(&prefix)).unwrap(),
+    ));
+    store_benches(group, &rt, "redis", &redis);
+}
