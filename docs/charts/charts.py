@@ -26,9 +26,9 @@ LATENCY = [
     ("JWT verify, HS256", "hs256", "auth-core/verify"),
     ("JWT verify, ES256", "es256", "auth-core/verify"),
     ("JWT verify, RS256", "rs256", "auth-core/verify"),
-    ("access token verify (ES256, no store)", "tokens", "verify"),
-    ("access token authenticate, memory", "tokens", "authenticate/memory"),
-    ("access token authenticate, Redis", "tokens", "authenticate/redis"),
+    ("access token verify, HS256 (no store)", "tokens", "verify"),
+    ("access token authenticate, HS256, memory", "tokens", "authenticate/memory"),
+    ("access token authenticate, HS256, Redis", "tokens", "authenticate/redis"),
     ("session lookup, memory", "session", "memory/lookup"),
     ("session lookup, Redis", "session", "redis/lookup"),
 ]
