@@ -771,6 +771,19 @@ mod tests {
                 "{\"a\":\"\x01\"}",
                 "JSON string has a raw control character",
             ),
+            // Two (or three) in one run: none may cancel another out.
+            (
+                "{\"a\":\"x\x01\x1fy\"}",
+                "JSON string has a raw control character",
+            ),
+            (
+                "{\"a\":\"\n\t\r\"}",
+                "JSON string has a raw control character",
+            ),
+            (
+                "{\"a\\u0041\x00\x00\":1}",
+                "JSON string has a raw control character",
+            ),
             ("{\"a\":\"\\x\"}", "JSON string has an invalid escape"),
             ("{\"a\":\"\\u12\"}", "JSON string has an invalid escape"),
             (
