@@ -215,9 +215,8 @@ impl Tokens {
                 }
                 // The lost response's token is dropped, not marked used: a
                 // client that did receive it gets "unknown", not a revoked
-                // family.
+                // family. One entry out, one in: no room needed.
                 self.remove_refresh(&successor);
-                self.reserve(1, capacity, now)?;
                 let family =
                     self.advance(&entry.family_id, presented, used_at, next, now, rules.idle);
                 Ok(family.map_or(Refreshed::Unknown, Refreshed::Rotated))
@@ -286,6 +285,9 @@ impl TokenStore for MemoryStore {
             }
             tokens.remove_refresh(&first);
         }
+        // Room first, so that a refusal changes nothing (not even the
+        // evictions below).
+        tokens.reserve(2, self.token_capacity, now)?;
         let max = max_per_user.clamp(1, MAX_FAMILIES_PER_USER);
         let evict: Vec<String> = match tokens.users.get(&family.user_id) {
             Some(set) if set.len() >= max => set
@@ -298,7 +300,6 @@ impl TokenStore for MemoryStore {
         for id in &evict {
             tokens.revoke_family(id);
         }
-        tokens.reserve(2, self.token_capacity, now)?;
         tokens.insert_refresh(
             first,
             RefreshEntry {

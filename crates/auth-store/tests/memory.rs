@@ -83,6 +83,26 @@ async fn token_capacity_bounds_memory_and_fails_closed() {
     issue(&s, "c", t + 3700).await.unwrap();
 }
 
+/// A login refused for a full store changes nothing: not even the
+/// eviction of the user's oldest login that would have made room for it.
+#[tokio::test]
+async fn a_refused_login_evicts_nothing() {
+    use common::tokens::{Roles, config, issue, service};
+    let t = common::t0();
+    let store = MemoryStore::new().with_token_capacity(4);
+    let s = service(&store, config().max_families_per_user(1));
+    let first = issue(&s, "a", t).await.unwrap();
+    issue(&s, "b", t).await.unwrap();
+    let err = issue(&s, "a", t + 1).await.unwrap_err();
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err:?}");
+    assert_eq!(store.token_entries(), 4);
+    assert!(
+        s.authenticate::<Roles>(&first.access_token, t + 2)
+            .await
+            .is_ok()
+    );
+}
+
 /// The shared throttling suite.
 mod throttling {
     use super::{MemoryStore, common};

@@ -484,7 +484,10 @@ impl<S: TokenStore> TokenService<S> {
 
     /// Logs out one login: the access token's `jti` is denied until it
     /// expires and its family is revoked, so the refresh token stops
-    /// working too. Returns whether the family was still live.
+    /// working too. Returns whether the family was still live. The access
+    /// token must verify (an expired one is `expired`): a client whose
+    /// access token has expired logs out with
+    /// [`TokenService::logout_refresh`].
     pub async fn logout(&self, access_token: &str, now: u64) -> Result<bool, Error> {
         let access = self.revoke_access(access_token, now).await?;
         self.store
