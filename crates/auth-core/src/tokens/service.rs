@@ -286,7 +286,7 @@ impl<S> fmt::Debug for TokenService<S> {
     }
 }
 
-impl<S: TokenStore> TokenService<S> {
+impl<S> TokenService<S> {
     /// A service signing with `keys`' signing key (required:
     /// [`Error::InvalidKey`] otherwise) and verifying with all of its keys.
     pub fn new(keys: KeySet, config: TokenConfig, store: S) -> Result<Self, Error> {
@@ -324,6 +324,46 @@ impl<S: TokenStore> TokenService<S> {
         &self.keys
     }
 
+    /// Verifies an access token without the store: signature, `typ:
+    /// at+jwt`, issuer, audience, expiry, and the claims the service
+    /// writes. Fast and pure, but blind to revocation: see
+    /// [`TokenService::authenticate`]. [`Error::NotAccessToken`] for a
+    /// refresh token.
+    pub fn verify<C: DeserializeOwned>(&self, token: &str, now: u64) -> Result<Access<C>, Error> {
+        if RefreshToken::parse(token).is_some() {
+            return Err(Error::NotAccessToken);
+        }
+        let claims: Claims<AccessIn> = self.keys.verify(token, &self.validation, now)?;
+        let missing = |claim: &str| Error::MissingClaim(claim.into());
+        let mut app = claims.custom.rest;
+        app.retain(|name, _| !RESERVED_CLAIMS.contains(&name.as_str()));
+        let app = C::deserialize(Value::Object(app)).map_err(|_| Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        })?;
+        Ok(Access {
+            user_id: claims.sub.ok_or_else(|| missing("sub"))?,
+            family_id: claims.custom.sid,
+            jti: claims.jti.ok_or_else(|| missing("jti"))?,
+            issued_at: claims.iat.ok_or_else(|| missing("iat"))?,
+            expires_at: claims.exp.ok_or_else(|| missing("exp"))?,
+            claims: app,
+        })
+    }
+
+    /// The denylist key of an access token: a hash of the issuer and the
+    /// `jti`, so a store never holds the token's ids in the clear.
+    fn deny_key(&self, jti: &str) -> StoreKey {
+        let mut h = Sha256::new();
+        h.update(b"auth-core jti v1\0");
+        h.update(self.config.issuer.as_bytes());
+        h.update([0]);
+        h.update(jti.as_bytes());
+        StoreKey(h.finalize().into())
+    }
+}
+
+impl<S: TokenStore> TokenService<S> {
     /// Starts a login for `user_id`: reads the user's token generation.
     /// Call it **before** checking the credentials; see [`TokenTicket`].
     pub async fn begin_login(&self, user_id: &str, now: u64) -> Result<TokenTicket, Error> {
@@ -417,33 +457,6 @@ impl<S: TokenStore> TokenService<S> {
             }
         }
         Err(Error::IdCollision)
-    }
-
-    /// Verifies an access token without the store: signature, `typ:
-    /// at+jwt`, issuer, audience, expiry, and the claims the service
-    /// writes. Fast and pure, but blind to revocation: see
-    /// [`TokenService::authenticate`]. [`Error::NotAccessToken`] for a
-    /// refresh token.
-    pub fn verify<C: DeserializeOwned>(&self, token: &str, now: u64) -> Result<Access<C>, Error> {
-        if RefreshToken::parse(token).is_some() {
-            return Err(Error::NotAccessToken);
-        }
-        let claims: Claims<AccessIn> = self.keys.verify(token, &self.validation, now)?;
-        let missing = |claim: &str| Error::MissingClaim(claim.into());
-        let mut app = claims.custom.rest;
-        app.retain(|name, _| !RESERVED_CLAIMS.contains(&name.as_str()));
-        let app = C::deserialize(Value::Object(app)).map_err(|_| Error::InvalidClaim {
-            claim: "(custom claims)".into(),
-            reason: "do not match the expected claims type",
-        })?;
-        Ok(Access {
-            user_id: claims.sub.ok_or_else(|| missing("sub"))?,
-            family_id: claims.custom.sid,
-            jti: claims.jti.ok_or_else(|| missing("jti"))?,
-            issued_at: claims.iat.ok_or_else(|| missing("iat"))?,
-            expires_at: claims.exp.ok_or_else(|| missing("exp"))?,
-            claims: app,
-        })
     }
 
     /// Verifies an access token and checks, in one store round trip, that
@@ -553,17 +566,6 @@ impl<S: TokenStore> TokenService<S> {
         self.store.delete_family(user_id, family_id).await
     }
 
-    /// The denylist key of an access token: a hash of the issuer and the
-    /// `jti`, so a store never holds the token's ids in the clear.
-    fn deny_key(&self, jti: &str) -> StoreKey {
-        let mut h = Sha256::new();
-        h.update(b"auth-core jti v1\0");
-        h.update(self.config.issuer.as_bytes());
-        h.update([0]);
-        h.update(jti.as_bytes());
-        StoreKey(h.finalize().into())
-    }
-
     fn pair(
         &self,
         family: &FamilyRecord,
@@ -607,4 +609,98 @@ fn parse_refresh(presented: &str) -> Result<RefreshToken, Error> {
         return Err(Error::NotRefreshToken);
     }
     RefreshToken::parse(presented).ok_or(Error::UnknownRefresh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Algorithm, SigningKey};
+
+    #[test]
+    fn config_defaults_and_bounds() {
+        let c = TokenConfig::new("iss", "aud");
+        assert_eq!(
+            (c.access_ttl, c.refresh_idle, c.refresh_absolute, c.grace),
+            (900, 14 * 86_400, 30 * 86_400, 0)
+        );
+        assert_eq!(
+            (c.max_families_per_user, c.max_refreshes, c.leeway),
+            (32, 10_000, 0)
+        );
+        let low = c
+            .clone()
+            .access_ttl(0)
+            .refresh_idle(0)
+            .refresh_absolute(0)
+            .max_families_per_user(0)
+            .max_refreshes(0);
+        assert_eq!(
+            (low.access_ttl, low.refresh_idle, low.refresh_absolute),
+            (1, 1, 1)
+        );
+        assert_eq!((low.max_families_per_user, low.max_refreshes), (1, 1));
+        let high = c
+            .clone()
+            .access_ttl(u64::MAX)
+            .refresh_idle(u64::MAX)
+            .refresh_absolute(u64::MAX)
+            .max_families_per_user(usize::MAX)
+            .leeway(u64::MAX)
+            .grace(7);
+        assert_eq!(
+            (high.access_ttl, high.refresh_idle, high.refresh_absolute),
+            (
+                MAX_REFRESH_LIFETIME,
+                MAX_REFRESH_LIFETIME,
+                MAX_REFRESH_LIFETIME
+            )
+        );
+        assert_eq!(high.max_families_per_user, MAX_FAMILIES_PER_USER);
+        assert_eq!((high.leeway, high.grace), (crate::MAX_LEEWAY, 7));
+        let mid = c
+            .access_ttl(60)
+            .refresh_idle(600)
+            .refresh_absolute(6000)
+            .max_refreshes(5);
+        assert_eq!(
+            mid.rules(),
+            RefreshRules {
+                idle: 600,
+                grace: 0,
+                max_refreshes: 5
+            }
+        );
+        assert_eq!(mid.access_ttl, 60);
+        assert_eq!(mid.refresh_absolute, 6000);
+    }
+
+    #[test]
+    fn presented_refresh_tokens_are_classified_without_a_store() {
+        assert_eq!(parse_refresh("a.b.c").unwrap_err(), Error::NotRefreshToken);
+        assert_eq!(parse_refresh("a.b").unwrap_err(), Error::UnknownRefresh);
+        assert_eq!(parse_refresh("").unwrap_err(), Error::UnknownRefresh);
+        let token = RefreshToken::generate(None).unwrap();
+        assert_eq!(parse_refresh(&token.expose()).unwrap(), token);
+    }
+
+    #[test]
+    fn a_service_needs_a_signing_key_and_deny_keys_are_separated() {
+        let config = TokenConfig::new("iss", "aud");
+        assert_eq!(
+            TokenService::new(KeySet::new(), config.clone(), ()).unwrap_err(),
+            Error::InvalidKey("the key set has no signing key")
+        );
+        let mut keys = KeySet::new();
+        keys.set_signing_key(SigningKey::from_hmac_secret(Algorithm::Hs256, &[1; 32]).unwrap())
+            .unwrap();
+        let s = TokenService::new(keys.clone(), config, ()).unwrap();
+        assert_eq!(s.deny_key("j1"), s.deny_key("j1"));
+        assert_ne!(s.deny_key("j1"), s.deny_key("j2"));
+        // The issuer is part of the key, with a separator: ("is", "sj")
+        // and ("iss", "j") differ.
+        let other = TokenService::new(keys, TokenConfig::new("is", "aud"), ()).unwrap();
+        assert_ne!(other.deny_key("sj"), s.deny_key("j"));
+        assert_eq!(s.config().issuer, "iss");
+        assert!(s.keys().signing_key().is_some());
+    }
 }
