@@ -810,6 +810,7 @@ mod tests {
     fn agrees_with_serde_json_on_validity() {
         for doc in [
             r#"{"a":[1,2,{"b":"c"}],"d":{"e":null}}"#,
+            r#"{"a":[0,-1,1.5,-0.25,1e5,1E5,1e+5,1e-5,1E+05,-2.5E-3]}"#,
             r#"{"a":"\"\\\/\b\f\n\r\t"}"#,
             "{\"a\":\"\u{7f}\u{10ffff}\"}",
         ] {
@@ -825,6 +826,25 @@ mod tests {
             members(r#"{"a":"\"\\\/\b\f\n\r\t"}"#).unwrap()[0].1,
             "\"\\/\u{8}\u{c}\n\r\t"
         );
+    }
+
+    /// The string writer: the short escapes for `"`, `\`, newline, return
+    /// and tab, `\u00XX` for the other control characters, everything else
+    /// as it is; and whatever it writes reads back as the same string.
+    #[test]
+    fn push_string_writes_the_short_escapes() {
+        let mut out = String::new();
+        push_string(&mut out, "a\"b\\c\nd\re\tf\u{1}\u{8}\u{1f}g\u{7f}é😀");
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001\\u0008\\u001fg\u{7f}é😀\""
+        );
+        for c in (0u32..0x80).filter_map(char::from_u32) {
+            let text = format!("x{c}y");
+            let mut out = String::new();
+            push_string(&mut out, &text);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text);
+        }
     }
 
     #[test]
