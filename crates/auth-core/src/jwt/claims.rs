@@ -303,3 +303,65 @@ fn audience(value: json::Value<'_>) -> Result<Vec<String>, Error> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, Value, json};
+
+    fn all_set() -> Claims<Map<String, Value>> {
+        Claims::new(Map::new())
+            .issuer("i")
+            .subject("s")
+            .audience("a")
+            .expires_at(3)
+            .not_before(1)
+            .issued_at(2)
+            .jwt_id("j")
+    }
+
+    /// A custom member may not repeat a registered claim that is set (the
+    /// token would carry it twice): each of the seven, alone.
+    #[test]
+    fn custom_claims_may_not_repeat_a_set_registered_claim() {
+        for name in REGISTERED {
+            let mut claims = all_set();
+            claims.custom.insert(name.into(), json!(7));
+            assert_eq!(
+                claims.to_json(),
+                Err(Error::InvalidClaim {
+                    claim: "(custom claims)".into(),
+                    reason: "repeat a registered claim that is already set",
+                }),
+                "{name}"
+            );
+        }
+    }
+
+    /// ... but may carry one that is not set, which is then written once.
+    #[test]
+    fn custom_claims_may_carry_an_unset_registered_claim() {
+        for name in REGISTERED {
+            let mut claims = Claims::new(Map::new());
+            claims.custom.insert(name.into(), json!(7));
+            let json = claims.to_json().unwrap();
+            assert_eq!(json, format!("{{\"{name}\":7}}"));
+        }
+        // With every other claim set, each one left unset is still free.
+        for (i, name) in REGISTERED.iter().enumerate() {
+            let mut claims = all_set();
+            match i {
+                0 => claims.iss = None,
+                1 => claims.sub = None,
+                2 => claims.aud.clear(),
+                3 => claims.exp = None,
+                4 => claims.nbf = None,
+                5 => claims.iat = None,
+                _ => claims.jti = None,
+            }
+            claims.custom.insert((*name).into(), json!(7));
+            let json = claims.to_json().unwrap();
+            assert_eq!(json.matches(&format!("\"{name}\":")).count(), 1, "{json}");
+        }
+    }
+}
