@@ -657,3 +657,20 @@ fn pkcs8_pem_round_trips() {
         Error::InvalidKey("an HMAC secret has no PEM form")
     );
 }
+
+/// Without `alg`, an EC key's curve decides: P-256 is ES256, P-384 is
+/// ES384, for public and private JWKs alike.
+#[test]
+fn jwk_ec_curve_decides_the_algorithm() {
+    for alg in [Algorithm::Es256, Algorithm::Es384] {
+        let sk = SigningKey::generate(alg).unwrap();
+        let private: Value = serde_json::from_str(&sk.to_private_jwk()).unwrap();
+        let public: Value =
+            serde_json::from_str(&sk.verifying_key().to_public_jwk().unwrap()).unwrap();
+        let vk = VerifyingKey::from_jwk(&without(public, "alg"), None).unwrap();
+        assert_eq!(vk.alg(), alg);
+        let sk2 = SigningKey::from_jwk(&without(private, "alg"), None).unwrap();
+        assert_eq!(sk2.alg(), alg);
+        sign_verify(&sk2, &vk);
+    }
+}
