@@ -349,6 +349,42 @@ impl RsaSigner {
 mod tests {
     use crate::{Algorithm, Error, Jwk, SigningKey};
 
+    /// Words come from the source, little-endian, while it works; after a
+    /// failure the source is never asked again.
+    #[test]
+    fn fallible_rng_words_come_from_the_source() {
+        use rsa::rand_core::TryRng;
+        let mut next = 0u8;
+        let mut calls = 0;
+        let mut rng = super::FallibleRng {
+            fill: |dst: &mut [u8]| {
+                calls += 1;
+                if calls > 2 {
+                    return Err(Error::Random);
+                }
+                for b in dst {
+                    next += 1;
+                    *b = next;
+                }
+                Ok(())
+            },
+            failed: false,
+            filler: 1,
+        };
+        assert_eq!(rng.try_next_u32(), Ok(u32::from_le_bytes([1, 2, 3, 4])));
+        assert_eq!(
+            rng.try_next_u64(),
+            Ok(u64::from_le_bytes([5, 6, 7, 8, 9, 10, 11, 12]))
+        );
+        assert!(!rng.failed);
+        // The third call fails: the filler takes over, for good.
+        let a = rng.try_next_u64().unwrap();
+        let b = rng.try_next_u64().unwrap();
+        assert!(rng.failed);
+        assert_ne!(a, b);
+        assert_ne!(a, 0);
+    }
+
     /// `n = p * p` for a 1024-bit prime `p`, with `d = e^-1 mod (p - 1)`:
     /// the rsa crate's checks pass, but the key cannot sign.
     const N_IS_P_SQUARED: &str = include_str!("../../tests/keys/rsa-n-is-p-squared.jwk");
