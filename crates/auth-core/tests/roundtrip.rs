@@ -165,6 +165,18 @@ fn key_set_selects_by_kid_and_publishes_jwks() {
         set.verify::<App>(&by_old, &validation(), NOW).unwrap_err(),
         Error::UnknownKid
     );
+    // Removing another kid leaves the signing key; removing its own kid
+    // takes it too.
+    assert!(!set.remove("stranger"));
+    assert_eq!(set.signing_key().map(SigningKey::kid), Some("new"));
+    set.sign(&claims()).unwrap();
+    assert!(set.remove("new"));
+    assert!(set.signing_key().is_none());
+    assert!(!set.remove("new"));
+    assert_eq!(
+        set.sign(&claims()).unwrap_err(),
+        Error::InvalidKey("the key set has no signing key")
+    );
 }
 
 #[test]
