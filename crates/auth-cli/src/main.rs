@@ -65,8 +65,9 @@ enum Command {
         #[arg(long)]
         alg: Algorithm,
         /// Key id (default: the RFC 7638 thumbprint of an RSA or EC key; for
-        /// an HMAC secret a keyed id that reveals nothing about it).
-        #[arg(long)]
+        /// an HMAC secret a keyed id that reveals nothing about it). May
+        /// start with `-` (base64url ids do, one time in 64).
+        #[arg(long, allow_hyphen_values = true)]
         kid: Option<String>,
         /// RSA modulus size; RSA algorithms only.
         #[arg(long, value_parser = ["2048", "3072", "4096"])]
@@ -136,7 +137,8 @@ struct SignArgs {
     #[command(flatten)]
     key: KeyArgs,
     /// For a JWKS: the key to sign with. For a single key: the `kid` to write.
-    #[arg(long)]
+    /// May start with `-`.
+    #[arg(long, allow_hyphen_values = true)]
     kid: Option<String>,
     /// Claims as a JSON object, or @FILE to read them from a file.
     #[arg(long)]

@@ -635,3 +635,22 @@ fn every_subcommand_has_help_with_examples() {
     }
     assert!(ok(&["--help"]).contains("rejected: CODE: MESSAGE"));
 }
+
+/// A `kid` may start with `-` (a base64url id does one time in 64): it is
+/// taken as the value, not as an option, by `keygen` and by `sign`.
+#[test]
+fn kids_that_start_with_a_dash_are_values() {
+    let dir = Dir::new();
+    let path = dir.keygen("dash", &["--alg", "HS256", "--kid", "-87TwK03lyzzl"]);
+    assert_eq!(jwk(&path)["kid"], "-87TwK03lyzzl");
+    let token = ok(&[
+        "sign",
+        "--key",
+        &path,
+        "--kid",
+        "-87TwK03lyzzl",
+        "--ttl",
+        "1m",
+    ]);
+    assert_eq!(token.trim().split('.').count(), 3);
+}
