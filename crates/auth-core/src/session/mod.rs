@@ -21,4 +21,5 @@ pub use lifecycle::{
     ActiveSession, DEFAULT_MAX_PER_USER, LOGIN_TICKET_TTL, LoginTicket, NewSession, SessionConfig,
     SessionInfo, SessionManager,
 };
+pub(crate) use record::check_user_id;
 pub use record::{MAX_DATA_LEN, MAX_META_LEN, MAX_USER_ID_LEN, SessionMeta, SessionRecord};

@@ -127,6 +127,22 @@ impl fmt::Debug for SessionRecord {
 /// The record format written by this version.
 const VERSION: u8 = 1;
 
+/// The user id rule every stored record shares: non-empty (else
+/// [`Error::Misuse`] with `empty`, a programming error) and at most
+/// [`MAX_USER_ID_LEN`] bytes ([`Error::RecordTooLarge`]).
+pub(crate) fn check_user_id(user_id: &str, empty: &'static str) -> Result<(), Error> {
+    if user_id.is_empty() {
+        return Err(Error::Misuse(empty));
+    }
+    if user_id.len() > MAX_USER_ID_LEN {
+        return Err(Error::RecordTooLarge {
+            limit: MAX_USER_ID_LEN,
+            actual: user_id.len(),
+        });
+    }
+    Ok(())
+}
+
 impl SessionRecord {
     /// A fresh record for `user_id` created at `now`. The user id must be
     /// non-empty (a programming error: [`Error::Misuse`]) and at most
@@ -138,15 +154,7 @@ impl SessionRecord {
         absolute: u64,
         meta: SessionMeta,
     ) -> Result<Self, Error> {
-        if user_id.is_empty() {
-            return Err(Error::Misuse("a session needs a non-empty user id"));
-        }
-        if user_id.len() > MAX_USER_ID_LEN {
-            return Err(Error::RecordTooLarge {
-                limit: MAX_USER_ID_LEN,
-                actual: user_id.len(),
-            });
-        }
+        check_user_id(user_id, "a session needs a non-empty user id")?;
         let absolute_deadline = now.saturating_add(absolute);
         Ok(Self {
             version: VERSION,

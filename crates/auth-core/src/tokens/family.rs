@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::encoding::base64url;
 use crate::error::Error;
-use crate::session::{BucketKey, MAX_USER_ID_LEN, SessionId, StoreKey};
+use crate::session::{BucketKey, SessionId, StoreKey, check_user_id};
 
 /// The largest set of application claims a family carries into its access
 /// tokens, in bytes of its JSON form.
@@ -160,15 +160,7 @@ impl FamilyRecord {
         idle: u64,
         absolute: u64,
     ) -> Result<Self, Error> {
-        if user_id.is_empty() {
-            return Err(Error::Misuse("a token family needs a non-empty user id"));
-        }
-        if user_id.len() > MAX_USER_ID_LEN {
-            return Err(Error::RecordTooLarge {
-                limit: MAX_USER_ID_LEN,
-                actual: user_id.len(),
-            });
-        }
+        check_user_id(user_id, "a token family needs a non-empty user id")?;
         if let Some(name) = claims
             .keys()
             .find(|name| RESERVED_CLAIMS.contains(&name.as_str()))
@@ -260,6 +252,7 @@ impl FamilyRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::MAX_USER_ID_LEN;
     use alloc::format;
     use alloc::string::ToString;
     use serde_json::json;
