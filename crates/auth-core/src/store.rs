@@ -12,7 +12,7 @@ use core::future::Future;
 
 use crate::error::Error;
 use crate::session::{BucketKey, SessionRecord, StoreKey};
-use crate::throttle::{Limit, ThrottleKey, ThrottleState};
+use crate::throttle::{Attempt, Limit, ThrottleKey, ThrottleState};
 use crate::tokens::FamilyRecord;
 
 /// The most sessions one user may hold in any store, whatever a caller
@@ -418,23 +418,43 @@ macro_rules! forward_tokens {
 /// [`ThrottleState::expires_at`]; a state past it reads as absent.
 pub trait ThrottleStore: Send + Sync {
     /// The states of `keys` that are live at `now` (`None` for a key with
-    /// none), in one round trip: a login checks its account and its
-    /// address together.
+    /// none), in one round trip, changing nothing: for an application that
+    /// wants to look (to show a CAPTCHA once an address has failures, for
+    /// example). A login counts with [`ThrottleStore::count_attempts`].
     fn load_throttles(
         &self,
         keys: [&ThrottleKey; 2],
         now: u64,
     ) -> impl Future<Output = Result<[Option<ThrottleState>; 2], Error>> + Send;
 
-    /// Counts one failure at `now` against each key under its limit:
-    /// applies [`Limit::fail`] to the key's live state, **atomically per
-    /// key** (concurrent failures are all counted), and stores the result
-    /// until its `expires_at`. Returns the new states.
-    fn record_failures(
+    /// Checks and counts one login attempt at `now` against each key under
+    /// its limit, in one round trip: applies [`Limit::attempt`] to the
+    /// key's live state **atomically per key**: a key blocked at `now` is
+    /// left as it is ([`Attempt::Refused`]); any other key counts the
+    /// attempt as a failure and stores the result until its `expires_at`
+    /// ([`Attempt::Counted`]). Concurrent attempts are therefore all
+    /// counted, and once one of them blocks a key the rest are refused.
+    ///
+    /// The two keys are independent (in Redis they may live on different
+    /// nodes): when one refuses and the other counts, the caller gives the
+    /// count back with [`ThrottleStore::refund_attempt`].
+    fn count_attempts(
         &self,
-        failures: [(&ThrottleKey, &Limit); 2],
+        attempts: [(&ThrottleKey, &Limit); 2],
         now: u64,
-    ) -> impl Future<Output = Result<[ThrottleState; 2], Error>> + Send;
+    ) -> impl Future<Output = Result<[Attempt; 2], Error>> + Send;
+
+    /// Gives back one attempt `limit` counted against `key` (a successful
+    /// login's, or one the other key refused): applies [`Limit::refund`] to
+    /// the key's state atomically, removing the state when nothing is left
+    /// of it. Returns the state left (`None`: no state, also when there was
+    /// none).
+    fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> impl Future<Output = Result<Option<ThrottleState>, Error>> + Send;
 
     /// Forgets `key`'s failures (a successful login clears its account's).
     /// Returns whether there was a state.
@@ -453,12 +473,20 @@ macro_rules! forward_throttle {
             ) -> impl Future<Output = Result<[Option<ThrottleState>; 2], Error>> + Send {
                 (**self).load_throttles(keys, now)
             }
-            fn record_failures(
+            fn count_attempts(
                 &self,
-                failures: [(&ThrottleKey, &Limit); 2],
+                attempts: [(&ThrottleKey, &Limit); 2],
                 now: u64,
-            ) -> impl Future<Output = Result<[ThrottleState; 2], Error>> + Send {
-                (**self).record_failures(failures, now)
+            ) -> impl Future<Output = Result<[Attempt; 2], Error>> + Send {
+                (**self).count_attempts(attempts, now)
+            }
+            fn refund_attempt(
+                &self,
+                key: &ThrottleKey,
+                limit: &Limit,
+                now: u64,
+            ) -> impl Future<Output = Result<Option<ThrottleState>, Error>> + Send {
+                (**self).refund_attempt(key, limit, now)
             }
             fn clear_throttle(
                 &self,

@@ -11,13 +11,21 @@
 //!
 //! The rules are pure: time is passed in, and the state lives in a
 //! [`ThrottleStore`](crate::store::ThrottleStore), which applies
-//! [`Limit::fail`] atomically. Stores never see an account name or an
+//! [`Limit::attempt`] atomically. Stores never see an account name or an
 //! address, only a [`ThrottleKey`], a domain-separated SHA-256 of it.
+//!
+//! An attempt is **counted as a failure before the password is checked**,
+//! in the same atomic step that checks the block, so attempts that arrive
+//! together cannot all slip past the check: once a key's free failures are
+//! used up, the next attempt blocks it, and every attempt after that is
+//! refused until the block ends. A success then gives its count back
+//! ([`Limit::refund`]).
 //!
 //! The password login helper
 //! (`auth_core::password::PasswordLogin`, feature `password`) puts this
-//! together: check both keys in one store call, verify the password, count
-//! a failure against both keys or, on success, forget the account's.
+//! together: count the attempt against both keys in one store call, verify
+//! the password, and on success forget the account's failures and refund
+//! the address's count.
 
 use alloc::string::String;
 use core::fmt;
@@ -177,6 +185,32 @@ impl ThrottleState {
     }
 }
 
+/// What a store did with one attempt against one key ([`Limit::attempt`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// The key was not blocked: the attempt is counted as a failure (a
+    /// success refunds it later). The key's new state.
+    Counted(ThrottleState),
+    /// The key is blocked: nothing was written. The key's stored state.
+    Refused(ThrottleState),
+}
+
+impl Attempt {
+    /// The key's state after the attempt.
+    #[must_use]
+    pub const fn state(&self) -> ThrottleState {
+        match *self {
+            Self::Counted(s) | Self::Refused(s) => s,
+        }
+    }
+
+    /// Whether the attempt was refused.
+    #[must_use]
+    pub const fn is_refused(&self) -> bool {
+        matches!(self, Self::Refused(_))
+    }
+}
+
 /// The throttle of one kind of key: `free_failures` failures are free;
 /// each further one blocks the key for a back-off that starts at
 /// `first_backoff` seconds and doubles up to `max_backoff`. A key is
@@ -271,10 +305,50 @@ impl Limit {
         }
     }
 
+    /// An attempt at `now` against a key whose stored state is `previous`
+    /// (`None` when there is none): [`Attempt::Refused`] while the key is
+    /// blocked (`now` before its live state's `blocked_until`), otherwise
+    /// [`Attempt::Counted`] with [`Limit::fail`] applied. This is the
+    /// transition every store applies atomically per key; the Redis store's
+    /// script mirrors it line for line, and the shared store suite checks
+    /// both give the same numbers.
+    #[must_use]
+    pub fn attempt(&self, previous: Option<ThrottleState>, now: u64) -> Attempt {
+        match previous {
+            Some(s) if s.is_live(now) && now < s.blocked_until => Attempt::Refused(s),
+            _ => Attempt::Counted(self.fail(previous, now)),
+        }
+    }
+
+    /// The state after an attempt this limit counted is given back at
+    /// `now` (a success, or an attempt the other key refused), given the
+    /// stored state: one failure fewer, and no block once the failures left
+    /// are all free (so the block was there only because of the attempt
+    /// given back: a success never leaves a block behind). A block the
+    /// remaining failures earned stays as it is, and the expiry never
+    /// moves. `None` when nothing is left to keep: no state, a state past
+    /// its expiry, or no failures.
+    #[must_use]
+    pub fn refund(&self, stored: Option<ThrottleState>, now: u64) -> Option<ThrottleState> {
+        let s = stored.filter(|s| s.is_live(now))?;
+        let failures = s.failures.saturating_sub(1);
+        let blocked_until = if failures <= self.free_failures {
+            0
+        } else {
+            s.blocked_until
+        };
+        if failures == 0 {
+            return None;
+        }
+        Some(ThrottleState {
+            failures,
+            blocked_until,
+            expires_at: s.expires_at,
+        })
+    }
+
     /// The state after one more failure at `now`, given the stored state
-    /// (`None` when there is none). This is the transition every store
-    /// applies atomically; the Redis store's script mirrors it line for
-    /// line, and the shared store suite checks both give the same numbers.
+    /// (`None` when there is none).
     ///
     /// Neither the block nor the expiry ever moves earlier, so a failure
     /// reported by a server whose clock is behind cannot shorten either.
@@ -340,21 +414,22 @@ impl ThrottleConfig {
         self
     }
 
-    /// Whether an attempt may go ahead at `now`, given the stored state of
-    /// its keys: [`Error::RateLimited`] while any of them is blocked, with
-    /// the wait until all of them are free.
-    pub fn check(&self, states: &[Option<ThrottleState>], now: u64) -> Result<(), Error> {
-        let wait = states
+    /// Whether an attempt may go ahead, given what the store did with it
+    /// at `now` for each of its keys: [`Error::RateLimited`] when any key
+    /// refused it, with the wait until every key is free (a key that
+    /// counted the attempt may have been blocked by it).
+    pub fn check(&self, attempts: &[Attempt], now: u64) -> Result<(), Error> {
+        if !attempts.iter().any(Attempt::is_refused) {
+            return Ok(());
+        }
+        let wait = attempts
             .iter()
-            .flatten()
-            .filter(|s| s.is_live(now))
-            .map(|s| s.blocked_until.saturating_sub(now))
+            .map(|a| a.state().blocked_until.saturating_sub(now))
             .max()
             .unwrap_or(0);
-        if wait > 0 {
-            return Err(Error::RateLimited { retry_after: wait });
-        }
-        Ok(())
+        Err(Error::RateLimited {
+            retry_after: wait.max(1),
+        })
     }
 }
 
@@ -477,28 +552,110 @@ mod tests {
         assert_eq!((c.account, c.address), (l, Limit::ACCOUNT));
     }
 
+    fn state(failures: u32, blocked_until: u64, expires_at: u64) -> ThrottleState {
+        ThrottleState {
+            failures,
+            blocked_until,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn an_attempt_is_refused_only_while_blocked_and_counted_otherwise() {
+        let limit = Limit::new(1, 900, 4, 900);
+        let t = 10_000;
+        // Nothing stored, or a state past its expiry: counted from scratch.
+        assert_eq!(
+            limit.attempt(None, t),
+            Attempt::Counted(state(1, 0, t + 900))
+        );
+        let dead = state(9, t + 50, t);
+        assert_eq!(
+            limit.attempt(Some(dead), t),
+            Attempt::Counted(state(1, 0, t + 900))
+        );
+        // The attempt that uses up the free failures is counted, and blocks.
+        let one = state(1, 0, t + 900);
+        let two = state(2, t + 4, t + 904);
+        assert_eq!(limit.attempt(Some(one), t), Attempt::Counted(two));
+        // Blocked: refused, the state as it was, to the last second.
+        assert_eq!(limit.attempt(Some(two), t), Attempt::Refused(two));
+        assert_eq!(limit.attempt(Some(two), t + 3), Attempt::Refused(two));
+        // The block is over: counted, doubling.
+        assert_eq!(
+            limit.attempt(Some(two), t + 4),
+            Attempt::Counted(state(3, t + 12, t + 912))
+        );
+        assert!(Attempt::Refused(two).is_refused());
+        assert!(!Attempt::Counted(two).is_refused());
+        assert_eq!(Attempt::Refused(two).state(), two);
+        assert_eq!(Attempt::Counted(one).state(), one);
+    }
+
+    #[test]
+    fn a_refund_gives_one_failure_back_and_the_block_it_caused() {
+        let limit = Limit::new(2, 900, 1, 900);
+        let t = 10_000;
+        let refund = |s| limit.refund(Some(s), t);
+        assert_eq!(refund(state(2, 0, t + 900)), Some(state(1, 0, t + 900)));
+        // The third failure blocked the key; given back, the two left are
+        // free, so the block goes (the expiry stays).
+        assert_eq!(refund(state(3, t + 1, t + 901)), Some(state(2, 0, t + 901)));
+        // A block the failures left have earned stays.
+        assert_eq!(
+            refund(state(4, t + 2, t + 902)),
+            Some(state(3, t + 2, t + 902))
+        );
+        assert_eq!(
+            refund(state(9, t + 64, t + 964)),
+            Some(state(8, t + 64, t + 964))
+        );
+        // Nothing left to keep.
+        assert_eq!(refund(state(1, 0, t + 900)), None);
+        assert_eq!(refund(state(0, 0, t + 900)), None);
+        assert_eq!(limit.refund(None, t), None);
+        // A state past its expiry is gone whatever it says.
+        assert_eq!(refund(state(7, t + 5, t)), None);
+        assert_eq!(refund(state(7, t + 5, t + 1)), Some(state(6, t + 5, t + 1)));
+        // With no free failures, the one failure left still earns the
+        // block; with none left, nothing is kept.
+        let strict = Limit::new(0, 900, 1, 900);
+        assert_eq!(
+            strict.refund(Some(state(2, t + 2, t + 902)), t),
+            Some(state(1, t + 2, t + 902))
+        );
+        assert_eq!(strict.refund(Some(state(1, t + 1, t + 901)), t), None);
+    }
+
     #[test]
     fn check_waits_for_the_later_block() {
         let c = ThrottleConfig::new();
-        let s = |blocked_until, expires_at| {
-            Some(ThrottleState {
-                failures: 6,
-                blocked_until,
-                expires_at,
-            })
+        let counted = |failures, blocked_until| {
+            Attempt::Counted(state(failures, blocked_until, blocked_until + 900))
         };
-        assert_eq!(c.check(&[None, None], 10), Ok(()));
-        assert_eq!(c.check(&[s(10, 910), None], 10), Ok(()));
+        let refused =
+            |blocked_until| Attempt::Refused(state(6, blocked_until, blocked_until + 900));
+        assert_eq!(c.check(&[counted(1, 0), counted(1, 0)], 10), Ok(()));
+        // An attempt both keys counted goes ahead, even the one that
+        // blocks a key for the next.
+        assert_eq!(c.check(&[counted(6, 11), counted(101, 40)], 10), Ok(()));
         assert_eq!(
-            c.check(&[s(11, 911), None], 10),
+            c.check(&[refused(11), counted(1, 0)], 10),
             Err(Error::RateLimited { retry_after: 1 })
         );
         assert_eq!(
-            c.check(&[s(12, 912), s(40, 940)], 10),
+            c.check(&[counted(1, 0), refused(12)], 10),
+            Err(Error::RateLimited { retry_after: 2 })
+        );
+        // The wait is until every key is free, the counting one too.
+        assert_eq!(
+            c.check(&[refused(12), counted(101, 40)], 10),
             Err(Error::RateLimited { retry_after: 30 })
         );
-        // A state past its expiry no longer counts, whatever it says.
-        assert_eq!(c.check(&[s(40, 10)], 10), Ok(()));
+        assert_eq!(
+            c.check(&[refused(40), refused(12)], 10),
+            Err(Error::RateLimited { retry_after: 30 })
+        );
     }
 
     #[test]

@@ -147,3 +147,72 @@ proptest! {
         }
     }
 }
+
+prop_compose! {
+    fn throttle_state()(
+        failures in prop_oneof![0u32..8, any::<u32>()],
+        blocked_until in prop_oneof![Just(0u64), NOW - 50..NOW + 2000, any::<u64>()],
+        expires_at in prop_oneof![NOW - 50..NOW + 2000, any::<u64>()],
+    ) -> auth_core::throttle::ThrottleState {
+        auth_core::throttle::ThrottleState { failures, blocked_until, expires_at }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The throttle's transitions, on any stored state, any limit and any
+    /// clock (overflow included), never panic and keep their promises: a
+    /// refused attempt changes nothing and happens only while blocked; a
+    /// counted one adds exactly one failure and never moves a block or an
+    /// expiry earlier; a refund takes exactly one failure back, keeps the
+    /// expiry, and keeps a block only while the failures left exceed the
+    /// free ones. Whatever state results survives its own encoding.
+    #[test]
+    fn throttle_transitions_keep_their_promises(
+        previous in proptest::option::of(throttle_state()),
+        free in prop_oneof![0u32..8, any::<u32>()],
+        window in any::<u64>(),
+        first in any::<u64>(),
+        cap in any::<u64>(),
+        now in prop_oneof![NOW - 50..NOW + 2000, any::<u64>()],
+    ) {
+        use auth_core::throttle::{Attempt, Limit, ThrottleState};
+        let limit = Limit::new(free, window, first, cap);
+        let live = previous.filter(|s| s.is_live(now));
+        let after = match limit.attempt(previous, now) {
+            Attempt::Refused(s) => {
+                prop_assert_eq!(Some(s), live);
+                prop_assert!(now < s.blocked_until);
+                s
+            }
+            Attempt::Counted(s) => {
+                let before = live.map_or(0, |p| p.failures);
+                prop_assert_eq!(s.failures, before.saturating_add(1));
+                prop_assert!(now >= live.map_or(0, |p| p.blocked_until));
+                prop_assert!(s.blocked_until >= live.map_or(0, |p| p.blocked_until));
+                prop_assert!(s.expires_at >= live.map_or(0, |p| p.expires_at));
+                prop_assert!(s.expires_at >= s.blocked_until);
+                prop_assert!(s.is_live(now) || now == u64::MAX);
+                if s.failures > limit.free_failures() && now < u64::MAX {
+                    prop_assert!(s.blocked_until > now, "a failure past the free ones blocks");
+                }
+                s
+            }
+        };
+        prop_assert_eq!(ThrottleState::decode(after.encode().as_bytes()), Ok(after));
+        match limit.refund(previous, now) {
+            None => prop_assert!(live.is_none_or(|p| p.failures <= 1)),
+            Some(r) => {
+                let p = live.unwrap();
+                prop_assert_eq!(r.failures, p.failures - 1);
+                prop_assert_eq!(r.expires_at, p.expires_at);
+                if r.failures > limit.free_failures() {
+                    prop_assert_eq!(r.blocked_until, p.blocked_until);
+                } else {
+                    prop_assert_eq!(r.blocked_until, 0);
+                }
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use auth_core::session::{LOGIN_TICKET_TTL, SessionRecord, StoreKey};
 use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore, ThrottleStore};
-use auth_core::throttle::{Limit, ThrottleKey, ThrottleState};
+use auth_core::throttle::{Attempt, Limit, ThrottleKey, ThrottleState};
 use auth_core::{Clock, Error};
 
 use crate::memory_tokens::{DEFAULT_TOKEN_CAPACITY, Tokens};
@@ -471,24 +471,45 @@ impl ThrottleStore for MemoryStore {
         keys: [&ThrottleKey; 2],
         now: u64,
     ) -> Result<[Option<ThrottleState>; 2], Error> {
-        let mut throttles = self.throttles();
-        // Refuse now an attempt whose failure could not be counted.
-        throttles.make_room(&keys, now, self.throttle_capacity)?;
+        let throttles = self.throttles();
         Ok(keys.map(|k| throttles.states.get(k).copied().filter(|s| s.is_live(now))))
     }
 
-    async fn record_failures(
+    async fn count_attempts(
         &self,
-        failures: [(&ThrottleKey, &Limit); 2],
+        attempts: [(&ThrottleKey, &Limit); 2],
         now: u64,
-    ) -> Result<[ThrottleState; 2], Error> {
+    ) -> Result<[Attempt; 2], Error> {
         let mut throttles = self.throttles();
-        throttles.make_room(&failures.map(|(k, _)| k), now, self.throttle_capacity)?;
-        Ok(failures.map(|(key, limit)| {
-            let next = limit.fail(throttles.states.get(key).copied(), now);
-            throttles.put(*key, next);
-            next
+        // Refuse now an attempt whose failure could not be counted.
+        throttles.make_room(&attempts.map(|(k, _)| k), now, self.throttle_capacity)?;
+        Ok(attempts.map(|(key, limit)| {
+            let attempt = limit.attempt(throttles.states.get(key).copied(), now);
+            if let Attempt::Counted(next) = attempt {
+                throttles.put(*key, next);
+            }
+            attempt
         }))
+    }
+
+    async fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<Option<ThrottleState>, Error> {
+        let mut throttles = self.throttles();
+        let Some(&state) = throttles.states.get(key) else {
+            return Ok(None);
+        };
+        let left = limit.refund(Some(state), now);
+        match left {
+            Some(next) => throttles.put(*key, next),
+            None => {
+                throttles.remove(key);
+            }
+        }
+        Ok(left)
     }
 
     async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {

@@ -381,17 +381,22 @@ async fn a_full_throttle_table_fails_closed() {
         invalid
     );
     assert_eq!(store.throttle_len(), 3);
-    // The store-level contract fails closed the same way.
+    // The store-level contract fails closed the same way; a look needs
+    // no room.
     let (x, y) = (ThrottleKey::account("x"), ThrottleKey::address("y"));
-    store.load_throttles([&x, &y], t + 900).await.unwrap_err();
+    assert_eq!(
+        store.load_throttles([&x, &y], t + 900).await.unwrap(),
+        [None, None]
+    );
     assert_eq!(
         store
-            .record_failures([(&x, &Limit::ACCOUNT), (&y, &Limit::ADDRESS)], t + 900)
+            .count_attempts([(&x, &Limit::ACCOUNT), (&y, &Limit::ADDRESS)], t + 900)
             .await
             .unwrap_err()
             .code(),
         "store_unavailable"
     );
+    assert_eq!(store.throttle_len(), 3);
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ use auth_core::session::{
 use auth_core::store::{
     AccessState, Created, RefreshRules, Refreshed, SessionStore, ThrottleStore, TokenStore,
 };
-use auth_core::throttle::{Limit, ThrottleConfig, ThrottleKey, ThrottleState};
+use auth_core::throttle::{Attempt, Limit, ThrottleConfig, ThrottleKey, ThrottleState};
 use auth_core::tokens::FamilyRecord;
 use auth_core::{Clock, Error, SystemClock};
 use auth_store::{RedisConfig, RedisConfigError, RedisStore};
@@ -531,12 +531,20 @@ impl ThrottleStore for Served {
     ) -> Result<[Option<ThrottleState>; 2], Error> {
         self.store.load_throttles(keys, now).await
     }
-    async fn record_failures(
+    async fn count_attempts(
         &self,
-        failures: [(&ThrottleKey, &Limit); 2],
+        attempts: [(&ThrottleKey, &Limit); 2],
         now: u64,
-    ) -> Result<[ThrottleState; 2], Error> {
-        self.store.record_failures(failures, now).await
+    ) -> Result<[Attempt; 2], Error> {
+        self.store.count_attempts(attempts, now).await
+    }
+    async fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<Option<ThrottleState>, Error> {
+        self.store.refund_attempt(key, limit, now).await
     }
     async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
         self.store.clear_throttle(key).await
@@ -1251,6 +1259,7 @@ async fn redis_cluster() {
     common::throttle::the_address_limit_is_looser_than_the_account_limit(make()).await;
     common::throttle::unknown_accounts_are_throttled_like_known_ones(make()).await;
     common::throttle::throttled_attempts_hash_nothing(make()).await;
+    common::throttle::concurrent_attempts_cannot_outrun_the_block(make()).await;
     common::throttle::store_level_contract(make()).await;
     common::concurrent_use_keeps_index_and_sessions_consistent(Arc::new(make())).await;
     make().check().await.unwrap();
@@ -1920,7 +1929,14 @@ async fn unreadable_throttle_state_is_store_corrupt() {
     );
     assert_eq!(
         store
-            .record_failures([(&key, &Limit::ACCOUNT), (&other, &Limit::ADDRESS)], t)
+            .count_attempts([(&key, &Limit::ACCOUNT), (&other, &Limit::ADDRESS)], t)
+            .await
+            .unwrap_err(),
+        corrupt
+    );
+    assert_eq!(
+        store
+            .refund_attempt(&key, &Limit::ACCOUNT, t)
             .await
             .unwrap_err(),
         corrupt
@@ -1957,8 +1973,13 @@ async fn throttling_fails_closed_while_redis_is_down() {
     let all_fail = async || {
         fails_closed("load_throttles", store.load_throttles([&a, &b], t)).await;
         fails_closed(
-            "record_failures",
-            store.record_failures([(&a, &Limit::ACCOUNT), (&b, &Limit::ADDRESS)], t),
+            "count_attempts",
+            store.count_attempts([(&a, &Limit::ACCOUNT), (&b, &Limit::ADDRESS)], t),
+        )
+        .await;
+        fails_closed(
+            "refund_attempt",
+            store.refund_attempt(&a, &Limit::ACCOUNT, t),
         )
         .await;
         fails_closed("clear_throttle", store.clear_throttle(&a)).await;

@@ -14,17 +14,23 @@ use crate::throttle::{ThrottleConfig, ThrottleKey};
 ///
 /// 1. A password over [`MAX_PASSWORD_LEN`](super::MAX_PASSWORD_LEN) is
 ///    [`Error::TooLarge`], before anything else.
-/// 2. One store call reads both keys' throttle state; while either is
-///    blocked the answer is [`Error::RateLimited`] and **no password is
-///    hashed** (a throttled client costs the server a store read).
+/// 2. One store call checks both keys and, atomically per key, counts the
+///    attempt as a failure in advance
+///    ([`ThrottleStore::count_attempts`]). While either key is blocked the
+///    answer is [`Error::RateLimited`] and **no password is hashed** (a
+///    throttled client costs the server a store call or two: a key that
+///    did count the attempt gets it back). Because the count comes first,
+///    attempts that arrive together cannot all pass: once they use up a
+///    key's free failures, the next one blocks it and the rest are refused.
 /// 3. Argon2 verification against the account's stored hash or, when the
 ///    application found no account, against the hasher's dummy hash of the
 ///    same parameters, so both cost the same.
-/// 4. A wrong password or an unknown account counts one failure against
-///    both keys and is [`Error::InvalidCredentials`] either way; a right
-///    password clears the account's failures (not the address's: an
-///    attacker with one valid account must not be able to wipe the
-///    address's count between guesses at others).
+/// 4. A wrong password or an unknown account stays counted against both
+///    keys and is [`Error::InvalidCredentials`] either way. A right password
+///    clears the account's failures and gives the address its count back,
+///    so successful logins never count; it does not clear the address's
+///    other failures (an attacker with one valid account must not be able
+///    to wipe the address's count between guesses at others).
 ///
 /// Then the application creates the session
 /// ([`SessionManager`](crate::session::SessionManager)). The verification
@@ -32,9 +38,9 @@ use crate::throttle::{ThrottleConfig, ThrottleKey};
 /// inline: an async server may prefer to run `check` where blocking is
 /// acceptable.
 ///
-/// Known limits: attempts that arrive together all pass the check before
-/// any of their failures is counted (each is then counted, and the block
-/// that follows is the longer for it); an account whose stored hash was
+/// Known limits: a refused attempt that the other key counted and gave
+/// back may have moved that key's expiry later (by at most the time since
+/// its last failure); an account whose stored hash was
 /// made with other parameters than the dummy's costs differently (rehash
 /// on login, see [`PasswordHasher::needs_rehash`]).
 ///
@@ -104,11 +110,32 @@ impl<S: ThrottleStore> PasswordLogin<S> {
         check_len(password)?;
         let account_key = ThrottleKey::account(account);
         let address_key = ThrottleKey::address(address);
-        let states = self
+        let attempts = self
             .store
-            .load_throttles([&account_key, &address_key], now)
+            .count_attempts(
+                [
+                    (&account_key, &self.throttle.account),
+                    (&address_key, &self.throttle.address),
+                ],
+                now,
+            )
             .await?;
-        self.throttle.check(&states, now)?;
+        if let Err(limited) = self.throttle.check(&attempts, now) {
+            // A key that counted the attempt gets it back: nothing was
+            // tried.
+            let keys = [
+                (&account_key, &self.throttle.account),
+                (&address_key, &self.throttle.address),
+            ];
+            for (attempt, (key, limit)) in attempts.iter().zip(keys) {
+                if !attempt.is_refused() {
+                    self.store.refund_attempt(key, limit, now).await?;
+                }
+            }
+            return Err(limited);
+        }
+        // The attempt is counted: whatever happens from here on (a broken
+        // stored hash included) is not a success.
         let verified = match stored {
             Some(phc) => self.hasher.verify(password, phc)?,
             None => {
@@ -117,24 +144,14 @@ impl<S: ThrottleStore> PasswordLogin<S> {
                 false
             }
         };
-        if verified {
-            // Nothing to clear when the check saw no failures: a success
-            // then costs one store call.
-            if states[0].is_some() {
-                self.store.clear_throttle(&account_key).await?;
-            }
-            return Ok(());
+        if !verified {
+            return Err(Error::InvalidCredentials);
         }
+        self.store.clear_throttle(&account_key).await?;
         self.store
-            .record_failures(
-                [
-                    (&account_key, &self.throttle.account),
-                    (&address_key, &self.throttle.address),
-                ],
-                now,
-            )
+            .refund_attempt(&address_key, &self.throttle.address, now)
             .await?;
-        Err(Error::InvalidCredentials)
+        Ok(())
     }
 }
 
@@ -144,7 +161,7 @@ impl<S: ThrottleStore> PasswordLogin<S> {
 mod tests {
     use super::*;
     use crate::password::PasswordParams;
-    use crate::throttle::{Limit, ThrottleState};
+    use crate::throttle::{Attempt, Limit, ThrottleState};
     use alloc::collections::BTreeMap;
     use alloc::format;
     use core::future::Future;
@@ -170,18 +187,34 @@ mod tests {
             let states = self.states.lock().unwrap();
             Ok(keys.map(|k| states.get(k).copied().filter(|s| s.is_live(now))))
         }
-        async fn record_failures(
+        async fn count_attempts(
             &self,
-            failures: [(&ThrottleKey, &Limit); 2],
+            attempts: [(&ThrottleKey, &Limit); 2],
             now: u64,
-        ) -> Result<[ThrottleState; 2], Error> {
+        ) -> Result<[Attempt; 2], Error> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             let mut states = self.states.lock().unwrap();
-            Ok(failures.map(|(k, limit)| {
-                let next = limit.fail(states.get(k).copied(), now);
-                states.insert(*k, next);
-                next
+            Ok(attempts.map(|(k, limit)| {
+                let attempt = limit.attempt(states.get(k).copied(), now);
+                if let Attempt::Counted(next) = attempt {
+                    states.insert(*k, next);
+                }
+                attempt
             }))
+        }
+        async fn refund_attempt(
+            &self,
+            key: &ThrottleKey,
+            limit: &Limit,
+            now: u64,
+        ) -> Result<Option<ThrottleState>, Error> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let mut states = self.states.lock().unwrap();
+            let left = limit.refund(states.remove(key), now);
+            if let Some(s) = left {
+                states.insert(*key, s);
+            }
+            Ok(left)
         }
         async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
             self.calls.fetch_add(1, Ordering::SeqCst);
@@ -216,9 +249,10 @@ mod tests {
         assert_eq!(check("ann", Some(phc.as_str()), b"pw", t), Ok(()));
         assert_eq!(
             l.store().calls.load(Ordering::SeqCst),
-            1,
-            "a clean success is one call"
+            3,
+            "a success: count, clear the account, refund the address"
         );
+        assert_eq!(l.store().states.lock().unwrap().len(), 0, "nothing kept");
         for _ in 0..5 {
             assert_eq!(
                 check("ann", Some(phc.as_str()), b"no", t),
@@ -239,8 +273,10 @@ mod tests {
             Err(Error::InvalidCredentials)
         );
         let before = l.store().calls.load(Ordering::SeqCst);
+        let kept = l.store().states.lock().unwrap().clone();
         // Throttled: even the right password, and a stored hash that would
-        // be `malformed` if anything looked at it. One store call each.
+        // be `malformed` if anything looked at it. Two store calls each
+        // (the address counted the attempt and gets it back).
         for stored in [Some(phc.as_str()), Some("not a hash"), None] {
             assert_eq!(
                 check("ann", stored, b"pw", t),
@@ -251,19 +287,29 @@ mod tests {
                 Err(Error::RateLimited { retry_after: 1 })
             );
         }
-        assert_eq!(l.store().calls.load(Ordering::SeqCst), before + 6);
-        // After the block the right password gets in and clears the account.
+        assert_eq!(l.store().calls.load(Ordering::SeqCst), before + 12);
+        assert_eq!(*l.store().states.lock().unwrap(), kept, "nothing changed");
+        // After the block the right password gets in and clears the
+        // account; the address keeps its twelve failures.
         assert_eq!(check("ann", Some(phc.as_str()), b"pw", t + 1), Ok(()));
+        let address = ThrottleKey::address("192.0.2.1");
+        let states = l.store().states.lock().unwrap().clone();
+        assert!(!states.contains_key(&ThrottleKey::account("ann")));
+        assert_eq!(states[&address].failures, 12);
         assert_eq!(
             check("ann", Some(phc.as_str()), b"no", t + 1),
             Err(Error::InvalidCredentials)
         );
         assert_eq!(check("ann", Some(phc.as_str()), b"pw", t + 1), Ok(()));
-        // A broken record is reported, not hidden.
+        // A broken record is reported, not hidden, and counted: it is not a
+        // success.
         assert_eq!(
             check("bob", Some("not a hash"), b"pw", t + 1),
             Err(Error::Malformed("password hash is not a PHC string"))
         );
+        let states = l.store().states.lock().unwrap().clone();
+        assert_eq!(states[&ThrottleKey::account("bob")].failures, 1);
+        assert_eq!(states[&address].failures, 14);
         assert!(format!("{l:?}").starts_with("PasswordLogin { hasher: PasswordHasher"));
     }
 

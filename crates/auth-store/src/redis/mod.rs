@@ -30,9 +30,11 @@
 //!
 //! A throttle key is a [`ThrottleKey`] as text (a hash of an account name
 //! or an address: Redis never holds either). Each stands alone, so it
-//! carries no hash tag: every script touches one throttle key, and a login's
-//! two keys are read together by one pipelined `GET` pair (standalone) or
-//! two `GET`s sent at once to their nodes (Cluster). Its TTL is the state's
+//! carries no hash tag: every script touches one throttle key. A login
+//! counts its two keys with two `count_attempt.lua` calls sent at once (to
+//! their own nodes in a Cluster) and gives a count back with
+//! `refund_attempt.lua`; a look (`load_throttles`) is one pipelined `GET`
+//! pair, or two `GET`s at once in a Cluster. Its TTL is the state's
 //! remaining life, counted on Redis's clock (`PX`).
 //!
 //! ## Expiry, on one clock
@@ -71,7 +73,7 @@ use auth_core::session::{BucketKey, SessionRecord, StoreKey};
 use auth_core::store::{
     Created, MAX_SESSIONS_PER_USER, SessionStore, ThrottleStore, encode_user_id,
 };
-use auth_core::throttle::{Limit, ThrottleKey, ThrottleState};
+use auth_core::throttle::{Attempt, Limit, ThrottleKey, ThrottleState};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
@@ -782,7 +784,8 @@ struct Scripts {
     rotate: Script,
     list: Script,
     delete_user: Script,
-    record_failure: Script,
+    count_attempt: Script,
+    refund_attempt: Script,
 }
 
 impl Scripts {
@@ -797,7 +800,8 @@ impl Scripts {
             list: with_prelude(include_str!("list.lua")),
             delete_user: with_prelude(include_str!("delete_user.lua")),
             // Stands alone: it needs none of the session helpers.
-            record_failure: Script::new(include_str!("record_failure.lua")),
+            count_attempt: Script::new(include_str!("count_attempt.lua")),
+            refund_attempt: Script::new(include_str!("refund_attempt.lua")),
         }
     }
 }
@@ -964,23 +968,34 @@ impl SessionStore for RedisStore {
 }
 
 impl RedisStore {
-    /// Runs `record_failure.lua` for one key.
-    async fn record_failure(
+    /// Runs `count_attempt.lua` for one key.
+    async fn count_attempt(
         &self,
         key: &ThrottleKey,
         limit: &Limit,
         now: u64,
-    ) -> Result<ThrottleState, Error> {
-        let mut call = self.scripts.record_failure.prepare_invoke();
+    ) -> Result<Attempt, Error> {
+        const CORRUPT: Error = Error::StoreCorrupt("a throttle state is not readable");
+        let mut call = self.scripts.count_attempt.prepare_invoke();
         call.key(self.throttle_key(key))
             .arg(now)
             .arg(limit.free_failures())
             .arg(limit.window())
             .arg(limit.first_backoff())
             .arg(limit.max_backoff());
-        match self.run::<Value>(&call).await? {
-            Value::BulkString(bytes) => ThrottleState::decode(&bytes),
-            _ => Err(Error::StoreCorrupt("a throttle state is not readable")),
+        let Value::Array(reply) = self.run::<Value>(&call).await? else {
+            return Err(CORRUPT);
+        };
+        match reply.as_slice() {
+            [Value::BulkString(what), Value::BulkString(state)] => {
+                let state = ThrottleState::decode(state)?;
+                match what.as_slice() {
+                    b"counted" => Ok(Attempt::Counted(state)),
+                    b"refused" => Ok(Attempt::Refused(state)),
+                    _ => Err(CORRUPT),
+                }
+            }
+            _ => Err(CORRUPT),
         }
     }
 }
@@ -1002,22 +1017,39 @@ impl ThrottleStore for RedisStore {
         Ok(states)
     }
 
-    async fn record_failures(
+    async fn count_attempts(
         &self,
-        failures: [(&ThrottleKey, &Limit); 2],
+        attempts: [(&ThrottleKey, &Limit); 2],
         now: u64,
-    ) -> Result<[ThrottleState; 2], Error> {
-        let [(k1, l1), (k2, l2)] = failures;
+    ) -> Result<[Attempt; 2], Error> {
+        let [(k1, l1), (k2, l2)] = attempts;
         // One script per key (they may live in different slots), both at
         // once.
         self.bounded(async {
             let (first, second) = tokio::join!(
-                self.record_failure(k1, l1, now),
-                self.record_failure(k2, l2, now)
+                self.count_attempt(k1, l1, now),
+                self.count_attempt(k2, l2, now)
             );
             Ok([first?, second?])
         })
         .await
+    }
+
+    async fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<Option<ThrottleState>, Error> {
+        let mut call = self.scripts.refund_attempt.prepare_invoke();
+        call.key(self.throttle_key(key))
+            .arg(now)
+            .arg(limit.free_failures());
+        match self.bounded(self.run::<Value>(&call)).await? {
+            Value::BulkString(bytes) if bytes.is_empty() => Ok(None),
+            Value::BulkString(bytes) => ThrottleState::decode(&bytes).map(Some),
+            _ => Err(Error::StoreCorrupt("a throttle state is not readable")),
+        }
     }
 
     async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {

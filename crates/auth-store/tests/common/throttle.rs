@@ -7,12 +7,14 @@
 //! to the second. Passwords are hashed with cheap Argon2 parameters: the
 //! suite is about the throttle, `auth-core` tests the defaults.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_core::Error;
 use auth_core::password::{PasswordHasher, PasswordLogin, PasswordParams};
 use auth_core::store::ThrottleStore;
-use auth_core::throttle::{Limit, ThrottleConfig, ThrottleKey, ThrottleState};
+use auth_core::throttle::{Attempt, Limit, ThrottleConfig, ThrottleKey, ThrottleState};
+use tokio::sync::Barrier;
 
 use super::{Counting, t0, user};
 
@@ -25,16 +27,76 @@ impl<S: ThrottleStore> ThrottleStore for Counting<S> {
         self.hit();
         self.inner.load_throttles(keys, now).await
     }
-    async fn record_failures(
+    async fn count_attempts(
         &self,
-        failures: [(&ThrottleKey, &Limit); 2],
+        attempts: [(&ThrottleKey, &Limit); 2],
         now: u64,
-    ) -> Result<[ThrottleState; 2], Error> {
+    ) -> Result<[Attempt; 2], Error> {
         self.hit();
-        self.inner.record_failures(failures, now).await
+        self.inner.count_attempts(attempts, now).await
+    }
+    async fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<Option<ThrottleState>, Error> {
+        self.hit();
+        self.inner.refund_attempt(key, limit, now).await
     }
     async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
         self.hit();
+        self.inner.clear_throttle(key).await
+    }
+}
+
+/// Holds the first `n` checks at the barrier right after their first store
+/// call (the look or the count) has been answered, so all of them have
+/// asked before any of them goes on to hash: the worst case of attempts
+/// that arrive together.
+struct Gate<S> {
+    inner: S,
+    barrier: Barrier,
+    held: AtomicUsize,
+    n: usize,
+}
+
+impl<S> Gate<S> {
+    async fn hold(&self) {
+        if self.held.fetch_add(1, Ordering::SeqCst) < self.n {
+            self.barrier.wait().await;
+        }
+    }
+}
+
+impl<S: ThrottleStore> ThrottleStore for Gate<S> {
+    async fn load_throttles(
+        &self,
+        keys: [&ThrottleKey; 2],
+        now: u64,
+    ) -> Result<[Option<ThrottleState>; 2], Error> {
+        let states = self.inner.load_throttles(keys, now).await;
+        self.hold().await;
+        states
+    }
+    async fn count_attempts(
+        &self,
+        attempts: [(&ThrottleKey, &Limit); 2],
+        now: u64,
+    ) -> Result<[Attempt; 2], Error> {
+        let counted = self.inner.count_attempts(attempts, now).await;
+        self.hold().await;
+        counted
+    }
+    async fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<Option<ThrottleState>, Error> {
+        self.inner.refund_attempt(key, limit, now).await
+    }
+    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
         self.inner.clear_throttle(key).await
     }
 }
@@ -133,14 +195,17 @@ pub async fn back_off_is_capped<S: ThrottleStore>(store: S) {
     let mut now = t;
     let mut blocks = Vec::new();
     for _ in 0..18 {
-        let [a, _] = l
+        let [Attempt::Counted(a), Attempt::Counted(_)] = l
             .store()
-            .record_failures(
+            .count_attempts(
                 [(&account, &Limit::ACCOUNT), (&address, &Limit::ADDRESS)],
                 now,
             )
             .await
-            .unwrap();
+            .unwrap()
+        else {
+            panic!("an attempt after the block is counted");
+        };
         assert_eq!(a.expires_at, now.max(a.blocked_until) + 900);
         if a.blocked_until > 0 {
             blocks.push(a.blocked_until - now);
@@ -407,6 +472,8 @@ pub async fn throttled_attempts_hash_nothing<S: ThrottleStore>(store: S) {
         );
     }
     let before = account_state(&l, &account, t).await;
+    let address_before = address_state(&l, &address, t).await;
+    assert_eq!(address_before.map(|s| s.failures), Some(6));
     let calls = store.calls.load(Ordering::SeqCst);
     for stored in [Some("not a PHC string"), Some(phc.as_str()), None] {
         assert_eq!(
@@ -420,13 +487,18 @@ pub async fn throttled_attempts_hash_nothing<S: ThrottleStore>(store: S) {
     }
     assert_eq!(
         store.calls.load(Ordering::SeqCst),
-        calls + 6,
-        "one call each"
+        calls + 12,
+        "two calls each: the count, and the address's refund"
     );
     assert_eq!(
         account_state(&l, &account, t).await,
         before,
         "nothing counted"
+    );
+    assert_eq!(
+        address_state(&l, &address, t).await,
+        address_before,
+        "the address got its counts back"
     );
     // Unthrottled, the broken hash is looked at, and said to be broken.
     assert_eq!(
@@ -450,92 +522,215 @@ pub async fn throttled_attempts_hash_nothing<S: ThrottleStore>(store: S) {
         })
     );
     assert_eq!(store.calls.load(Ordering::SeqCst), calls);
-    // A clean success is one call; a failure two.
-    let fresh = user("fresh");
-    assert_eq!(
-        l.check(&fresh, &user("y"), Some(&phc), RIGHT, t).await,
-        Ok(())
-    );
-    assert_eq!(store.calls.load(Ordering::SeqCst), calls + 1);
-    assert_eq!(
-        l.check(&fresh, &user("y"), Some(&phc), WRONG, t).await,
-        INVALID
-    );
+    // A success is three calls (count, clear the account, refund the
+    // address) and leaves nothing behind; a failure is one.
+    let (fresh, y) = (user("fresh"), user("y"));
+    assert_eq!(l.check(&fresh, &y, Some(&phc), RIGHT, t).await, Ok(()));
     assert_eq!(store.calls.load(Ordering::SeqCst), calls + 3);
+    assert_eq!(l.check(&fresh, &y, Some(&phc), WRONG, t).await, INVALID);
+    assert_eq!(store.calls.load(Ordering::SeqCst), calls + 4);
+    assert_eq!(
+        account_state(&l, &fresh, t).await.map(|s| s.failures),
+        Some(1)
+    );
+    assert_eq!(address_state(&l, &y, t).await.map(|s| s.failures), Some(1));
+    let (other, z) = (user("other"), user("z"));
+    assert_eq!(l.check(&other, &z, Some(&phc), RIGHT, t).await, Ok(()));
+    assert_eq!(account_state(&l, &other, t).await, None, "nothing left");
+    assert_eq!(address_state(&l, &z, t).await, None, "nothing left");
 }
 
-/// Store level: `clear_throttle` says whether there was a state, and
-/// `load_throttles` reads states only while they live.
+/// Attempts that arrive together cannot outrun the block: twenty checks
+/// of one account all reach the store before any of them hashes, yet only
+/// the five free failures and the one that blocks get to hash; the other
+/// fourteen are refused, the address gets their counts back, and the
+/// account's state is exactly six failures. (Were the check a look before
+/// the count, all twenty would hash.)
+pub async fn concurrent_attempts_cannot_outrun_the_block<S: ThrottleStore + 'static>(store: S) {
+    const N: usize = 20;
+    let store = Gate {
+        inner: store,
+        barrier: Barrier::new(N),
+        held: AtomicUsize::new(0),
+        n: N,
+    };
+    let l = Arc::new(checker(store, ThrottleConfig::new()));
+    let t = t0();
+    let (account, address) = (user("burst"), user("burst-from"));
+    let phc = l.hasher().hash(RIGHT).unwrap();
+    let racers: Vec<_> = (0..N)
+        .map(|_| {
+            let (l, account, address, phc) =
+                (l.clone(), account.clone(), address.clone(), phc.clone());
+            tokio::spawn(async move { l.check(&account, &address, Some(&phc), WRONG, t).await })
+        })
+        .collect();
+    let (mut hashed, mut refused) = (0, 0);
+    for racer in racers {
+        match racer.await.unwrap() {
+            Err(Error::InvalidCredentials) => hashed += 1,
+            Err(Error::RateLimited { retry_after: 1 }) => refused += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((hashed, refused), (6, 14));
+    assert_eq!(
+        account_state(&l, &account, t).await,
+        Some(ThrottleState {
+            failures: 6,
+            blocked_until: t + 1,
+            expires_at: t + 901
+        })
+    );
+    assert_eq!(
+        address_state(&l, &address, t).await,
+        Some(ThrottleState {
+            failures: 6,
+            blocked_until: 0,
+            expires_at: t + 900
+        })
+    );
+}
+
+/// Store level: `count_attempts` refuses a blocked key without writing and
+/// counts any other; `refund_attempt` gives one failure back, drops a
+/// block only when the failures left are all free, never moves an expiry,
+/// and removes a state with nothing left; `clear_throttle` says whether
+/// there was a state; `load_throttles` reads states only while they live.
 pub async fn store_level_contract<S: ThrottleStore>(store: S) {
     let t = t0();
-    let (a, b) = (
-        ThrottleKey::account(&user("c")),
-        ThrottleKey::address(&user("c")),
-    );
+    let keys = |name: &str| {
+        (
+            ThrottleKey::account(&user(name)),
+            ThrottleKey::address(&user(name)),
+        )
+    };
+    let state = |failures, blocked_until, expires_at| ThrottleState {
+        failures,
+        blocked_until,
+        expires_at,
+    };
+    let count = async |a: &ThrottleKey, la: &Limit, b: &ThrottleKey, now| {
+        store
+            .count_attempts([(a, la), (b, &Limit::ADDRESS)], now)
+            .await
+            .unwrap()
+    };
+    let tight = Limit::new(0, 10, 3, 5);
+
+    // Counted, then refused while blocked (to the last second) with the
+    // state as stored; the other key counts independently, and a refund
+    // gives it one failure back without moving its expiry.
+    let (a, b) = keys("contract");
     assert_eq!(
         store.load_throttles([&a, &b], t).await.unwrap(),
         [None, None]
     );
-    let tight = Limit::new(0, 10, 3, 5);
-    let [sa, sb] = store
-        .record_failures([(&a, &tight), (&b, &Limit::ADDRESS)], t)
-        .await
-        .unwrap();
+    let (sa, sb) = (state(1, t + 3, t + 13), state(1, 0, t + 900));
     assert_eq!(
-        sa,
-        ThrottleState {
-            failures: 1,
-            blocked_until: t + 3,
-            expires_at: t + 13
-        }
-    );
-    assert_eq!(
-        sb,
-        ThrottleState {
-            failures: 1,
-            blocked_until: 0,
-            expires_at: t + 900
-        }
+        count(&a, &tight, &b, t).await,
+        [Attempt::Counted(sa), Attempt::Counted(sb)]
     );
     assert_eq!(
         store.load_throttles([&a, &b], t + 12).await.unwrap(),
         [Some(sa), Some(sb)]
     );
     assert_eq!(
-        store.load_throttles([&a, &b], t + 13).await.unwrap(),
-        [None, Some(sb)]
+        count(&a, &tight, &b, t + 2).await,
+        [Attempt::Refused(sa), Attempt::Counted(state(2, 0, t + 902))]
     );
-    // Past its expiry a state counts from scratch, whatever is still there.
-    let [again, _] = store
-        .record_failures([(&a, &tight), (&b, &Limit::ADDRESS)], t + 13)
-        .await
-        .unwrap();
-    assert_eq!(again.failures, 1);
-    assert_eq!(again.blocked_until, t + 16);
+    assert_eq!(
+        store.load_throttles([&a, &b], t + 2).await.unwrap(),
+        [Some(sa), Some(state(2, 0, t + 902))]
+    );
+    let sb1 = state(1, 0, t + 902);
+    assert_eq!(
+        store
+            .refund_attempt(&b, &Limit::ADDRESS, t + 2)
+            .await
+            .unwrap(),
+        Some(sb1)
+    );
+    assert_eq!(
+        store.load_throttles([&a, &b], t + 2).await.unwrap(),
+        [Some(sa), Some(sb1)]
+    );
+
+    // Failures left beyond the free ones keep the block they earned; once
+    // none is left beyond them, the block goes, and with nothing left the
+    // state goes too.
+    let (c, d) = keys("refund-block");
+    assert_eq!(
+        count(&c, &tight, &d, t).await[0],
+        Attempt::Counted(state(1, t + 3, t + 13))
+    );
+    // (The second back-off would be 6 s; the cap is 5.)
+    let sc = state(2, t + 8, t + 18);
+    assert_eq!(count(&c, &tight, &d, t + 3).await[0], Attempt::Counted(sc));
+    let sc1 = state(1, t + 8, t + 18);
+    assert_eq!(
+        store.refund_attempt(&c, &tight, t + 3).await.unwrap(),
+        Some(sc1)
+    );
+    assert_eq!(count(&c, &tight, &d, t + 7).await[0], Attempt::Refused(sc1));
+    assert_eq!(store.refund_attempt(&c, &tight, t + 7).await.unwrap(), None);
+    assert_eq!(
+        store.load_throttles([&c, &d], t + 7).await.unwrap()[0],
+        None
+    );
+    assert!(!store.clear_throttle(&c).await.unwrap(), "removed");
+    assert_eq!(store.refund_attempt(&c, &tight, t + 7).await.unwrap(), None);
+    // One free failure: the second blocks; given back, the block goes and
+    // the first failure stays.
+    let one_free = Limit::new(1, 10, 3, 5);
+    let (e, f) = keys("refund-free");
+    assert_eq!(
+        count(&e, &one_free, &f, t).await[0],
+        Attempt::Counted(state(1, 0, t + 10))
+    );
+    assert_eq!(
+        count(&e, &one_free, &f, t).await[0],
+        Attempt::Counted(state(2, t + 3, t + 13))
+    );
+    assert_eq!(
+        store.refund_attempt(&e, &one_free, t).await.unwrap(),
+        Some(state(1, 0, t + 13))
+    );
+    assert_eq!(
+        count(&e, &one_free, &f, t).await[0],
+        Attempt::Counted(state(2, t + 3, t + 13))
+    );
+
+    // Past its expiry a state reads as absent, counts from scratch, and a
+    // refund of it leaves nothing, whatever is still there.
+    assert_eq!(
+        store.load_throttles([&a, &b], t + 13).await.unwrap(),
+        [None, Some(sb1)]
+    );
+    assert_eq!(
+        count(&a, &tight, &b, t + 13).await[0],
+        Attempt::Counted(state(1, t + 16, t + 26))
+    );
+    assert_eq!(
+        store.refund_attempt(&a, &tight, t + 26).await.unwrap(),
+        None
+    );
+    assert!(!store.clear_throttle(&a).await.unwrap(), "removed");
+    let _ = count(&a, &tight, &b, t + 26).await;
     assert!(store.clear_throttle(&a).await.unwrap());
     assert!(!store.clear_throttle(&a).await.unwrap());
-    // A failure from a server whose clock is behind never moves a block or
-    // an expiry earlier.
-    let [ahead, _] = store
-        .record_failures([(&a, &tight), (&b, &Limit::ADDRESS)], t + 100)
-        .await
-        .unwrap();
-    let [behind, sb] = store
-        .record_failures([(&a, &tight), (&b, &Limit::ADDRESS)], t + 95)
-        .await
-        .unwrap();
-    assert_eq!((ahead.blocked_until, ahead.expires_at), (t + 103, t + 113));
+
+    // A server whose clock is behind sees a block another one set as it
+    // is, and its count never moves an expiry earlier.
+    let ahead = state(1, t + 103, t + 113);
+    let [first, address] = count(&a, &tight, &b, t + 100).await;
+    assert_eq!(first, Attempt::Counted(ahead));
+    assert_eq!(address.state().expires_at, t + 1000);
+    let [behind, address] = count(&a, &tight, &b, t + 95).await;
+    assert_eq!(behind, Attempt::Refused(ahead));
     assert_eq!(
-        behind,
-        ThrottleState {
-            failures: 2,
-            blocked_until: t + 103,
-            expires_at: t + 113
-        }
-    );
-    assert_eq!(
-        (sb.failures, sb.expires_at),
-        (4, t + 1000),
+        address.state().expires_at,
+        t + 1000,
         "the address's expiry stays with its latest failure"
     );
     assert!(store.clear_throttle(&a).await.unwrap());
@@ -558,6 +753,7 @@ macro_rules! throttle_suite {
             the_address_limit_is_looser_than_the_account_limit,
             unknown_accounts_are_throttled_like_known_ones,
             throttled_attempts_hash_nothing,
+            concurrent_attempts_cannot_outrun_the_block,
             store_level_contract,
         );
     };
