@@ -94,6 +94,7 @@ pub mod ct;
 mod encoding;
 mod error;
 pub mod hazmat;
+pub mod http;
 pub mod insecure;
 mod jws;
 mod jwt;

@@ -544,6 +544,14 @@ mod tests {
         assert_eq!(l.max_backoff(), MAX_THROTTLE_SECONDS);
         let l = Limit::new(3, 60, 10, 5);
         assert_eq!((l.first_backoff(), l.max_backoff()), (10, 10));
+        // The cap is one day, to the second.
+        let day = Limit::new(1, 86_400, 86_400, 86_401);
+        assert_eq!(
+            (day.window(), day.first_backoff(), day.max_backoff()),
+            (86_400, 86_400, 86_400)
+        );
+        let over = Limit::new(1, 86_401, 86_401, 86_401);
+        assert_eq!((over.window(), over.first_backoff()), (86_400, 86_400));
         assert_eq!(Limit::ACCOUNT, Limit::new(5, 900, 1, 900));
         assert_eq!(Limit::ADDRESS, Limit::new(100, 900, 1, 900));
         let c = ThrottleConfig::new();
@@ -678,6 +686,9 @@ mod tests {
             "7::2",
             "4294967296:1:2",
             "1:18446744073709551616:2",
+            // At most 20 digits, even when the value would fit.
+            "000000000000000000001:1:2",
+            "1:000000000000000000001:2",
             "a:b:c",
         ] {
             assert_eq!(

@@ -228,3 +228,18 @@ fn endless_collisions_are_id_collision_not_random_failure() {
     );
     assert_eq!(Error::IdCollision.code(), "id_collision");
 }
+
+/// `Debug` shows the configuration and nothing of the store (which holds
+/// session records).
+#[test]
+fn debug_shows_the_configuration_only() {
+    let store = Naive::default();
+    let config = SessionConfig::new().idle_timeout(1234);
+    let m = SessionManager::new(&store, config.clone());
+    let shown = format!("{m:?}");
+    assert_eq!(
+        shown,
+        format!("SessionManager {{ config: {config:?}, .. }}")
+    );
+    assert!(shown.contains("1234"));
+}
