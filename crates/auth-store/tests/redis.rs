@@ -1245,6 +1245,7 @@ async fn redis_cluster() {
     common::max_sessions_evicts_the_oldest(make()).await;
     common::logout_is_not_undone_by_a_slow_write(make()).await;
     common::rotate_issues_a_new_id(make()).await;
+    common::session_handles_act_without_a_second_read(make()).await;
     common::create_is_insert_if_absent(make()).await;
     common::log_out_everywhere_defeats_a_login_in_flight(make()).await;
     common::writes_never_revive_an_expired_session(make()).await;

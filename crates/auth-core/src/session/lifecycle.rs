@@ -296,22 +296,43 @@ impl<S: SessionStore> SessionManager<S> {
             return Ok(None);
         };
         let old_key = old.store_key();
-        let Some(mut record) = self.live(&old_key, now).await? else {
+        let Some(record) = self.live(&old_key, now).await? else {
             return Ok(None);
         };
+        self.rotate_key(&old_key, record, now).await
+    }
+
+    /// [`Self::rotate`] for the session a request already authenticated
+    /// with: no second parse and no second read. `None` if it ended in the
+    /// meantime.
+    pub async fn rotate_session(
+        &self,
+        session: &ActiveSession,
+        now: u64,
+    ) -> Result<Option<NewSession>, Error> {
+        self.rotate_key(&session.key, session.record.clone(), now)
+            .await
+    }
+
+    async fn rotate_key(
+        &self,
+        old_key: &StoreKey,
+        mut record: SessionRecord,
+        now: u64,
+    ) -> Result<Option<NewSession>, Error> {
         record.touch(now, self.config.idle_timeout);
         for _ in 0..CREATE_ATTEMPTS {
             let id = self.new_id(&record.user_id)?;
             if self
                 .store
-                .rotate(&old_key, &id.store_key(), &record, now)
+                .rotate(old_key, &id.store_key(), &record, now)
                 .await?
             {
                 return Ok(Some(NewSession { id, record }));
             }
             // Either the old session vanished meanwhile, or the new key
             // collided: only the second is worth another try.
-            if self.store.load(&old_key, now).await?.is_none() {
+            if self.store.load(old_key, now).await?.is_none() {
                 return Ok(None);
             }
         }
@@ -340,12 +361,46 @@ impl<S: SessionStore> SessionManager<S> {
         self.store.update(&key, &record, now).await
     }
 
+    /// [`Self::set_data`] for the session a request already authenticated
+    /// with: one write, and `session.record` holds the new data when it
+    /// applied. Returns whether it applied (`false`: the session ended in
+    /// the meantime).
+    pub async fn set_session_data(
+        &self,
+        session: &mut ActiveSession,
+        data: Map<String, Value>,
+        now: u64,
+    ) -> Result<bool, Error> {
+        let mut record = session.record.clone();
+        record.set_data(data)?;
+        let applied = self.store.update(&session.key, &record, now).await?;
+        if applied {
+            session.record = record;
+        }
+        Ok(applied)
+    }
+
     /// Logs the presented session out. Returns whether it existed.
     pub async fn logout(&self, presented: &str) -> Result<bool, Error> {
         match SessionId::parse(presented) {
             Some(id) => self.store.delete(&id.store_key()).await,
             None => Ok(false),
         }
+    }
+
+    /// Logs out the session a request authenticated with (no second
+    /// parse). Returns whether it still existed.
+    pub async fn logout_session(&self, session: &ActiveSession) -> Result<bool, Error> {
+        self.store.delete(&session.key).await
+    }
+
+    /// Logs the session's user out everywhere else: every other session
+    /// ends, and logins whose [`LoginTicket`] was taken before are
+    /// refused. Returns how many ended.
+    pub async fn destroy_others(&self, session: &ActiveSession, now: u64) -> Result<usize, Error> {
+        self.store
+            .delete_user(&session.record.user_id, Some(&session.key), now)
+            .await
     }
 
     /// Logs the user out everywhere, and refuses every login whose

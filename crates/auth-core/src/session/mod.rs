@@ -22,4 +22,6 @@ pub use lifecycle::{
     SessionInfo, SessionManager,
 };
 pub(crate) use record::check_user_id;
-pub use record::{MAX_DATA_LEN, MAX_META_LEN, MAX_USER_ID_LEN, SessionMeta, SessionRecord};
+pub use record::{
+    CSRF_TOKEN_LEN, MAX_DATA_LEN, MAX_META_LEN, MAX_USER_ID_LEN, SessionMeta, SessionRecord,
+};

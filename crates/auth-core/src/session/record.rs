@@ -11,7 +11,13 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use zeroize::Zeroizing;
+
+use crate::encoding::base64url;
 use crate::error::Error;
+
+/// The length of a session's CSRF token: 32 random bytes in base64url.
+pub const CSRF_TOKEN_LEN: usize = 43;
 
 /// The longest user agent or address kept in a record, in bytes; longer
 /// values are cut at a character boundary (they are for display only).
@@ -107,6 +113,11 @@ pub struct SessionRecord {
     /// Request metadata from login.
     #[serde(rename = "m", default)]
     pub meta: SessionMeta,
+    /// The session's CSRF token: 256 random bits in base64url, drawn at
+    /// login (empty in a record written before this field existed: such a
+    /// session passes no CSRF check until the user logs in again).
+    #[serde(rename = "k", default)]
+    csrf_token: String,
 }
 
 impl fmt::Debug for SessionRecord {
@@ -120,7 +131,7 @@ impl fmt::Debug for SessionRecord {
             .field("auth_time", &self.auth_time)
             .field("data_members", &self.data.len())
             .field("meta", &self.meta)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -144,9 +155,11 @@ pub(crate) fn check_user_id(user_id: &str, empty: &'static str) -> Result<(), Er
 }
 
 impl SessionRecord {
-    /// A fresh record for `user_id` created at `now`. The user id must be
-    /// non-empty (a programming error: [`Error::Misuse`]) and at most
-    /// [`MAX_USER_ID_LEN`] bytes ([`Error::RecordTooLarge`]).
+    /// A fresh record for `user_id` created at `now`, with a fresh CSRF
+    /// token. The user id must be non-empty (a programming error:
+    /// [`Error::Misuse`]) and at most [`MAX_USER_ID_LEN`] bytes
+    /// ([`Error::RecordTooLarge`]); [`Error::Random`] if the system's
+    /// random number generator fails.
     pub fn new(
         user_id: &str,
         now: u64,
@@ -155,6 +168,8 @@ impl SessionRecord {
         meta: SessionMeta,
     ) -> Result<Self, Error> {
         check_user_id(user_id, "a session needs a non-empty user id")?;
+        let mut secret = Zeroizing::new([0u8; 32]);
+        getrandom::fill(secret.as_mut_slice()).map_err(|_| Error::Random)?;
         let absolute_deadline = now.saturating_add(absolute);
         Ok(Self {
             version: VERSION,
@@ -166,7 +181,17 @@ impl SessionRecord {
             auth_time: now,
             data: Map::new(),
             meta,
+            csrf_token: base64url::encode(secret.as_slice()),
         })
+    }
+
+    /// The session's CSRF token, to send in the readable CSRF cookie and
+    /// to expect in the `X-CSRF-Token` header of a state-changing request
+    /// ([`HttpConfig::check_csrf`](crate::http::HttpConfig::check_csrf)).
+    /// `Debug` does not show it.
+    #[must_use]
+    pub fn csrf_token(&self) -> &str {
+        &self.csrf_token
     }
 
     /// The application data.
@@ -224,6 +249,15 @@ impl SessionRecord {
         if record.version != VERSION {
             return Err(Error::StoreCorrupt("session record has an unknown version"));
         }
+        let token = record.csrf_token.as_bytes();
+        let mut secret = Zeroizing::new([0u8; 32]);
+        let readable = token.len() == CSRF_TOKEN_LEN
+            && base64url::decode_to_slice(token, secret.as_mut_slice()) == Ok(32);
+        if !token.is_empty() && !readable {
+            return Err(Error::StoreCorrupt(
+                "session record has an unreadable CSRF token",
+            ));
+        }
         Ok(record)
     }
 }
@@ -274,6 +308,50 @@ mod tests {
             SessionRecord::decode(b"garbage"),
             Err(Error::StoreCorrupt("session record does not parse"))
         );
+    }
+
+    #[test]
+    fn each_record_has_its_own_csrf_token_and_keeps_it() {
+        let (a, b) = (record("u"), record("u"));
+        assert_eq!(a.csrf_token().len(), CSRF_TOKEN_LEN);
+        assert_ne!(a.csrf_token(), b.csrf_token());
+        let mut buf = [0u8; 32];
+        assert_eq!(
+            base64url::decode_to_slice(a.csrf_token().as_bytes(), &mut buf),
+            Ok(32)
+        );
+        let bytes = a.encode().unwrap();
+        let decoded = SessionRecord::decode(&bytes).unwrap();
+        assert_eq!(decoded.csrf_token(), a.csrf_token());
+        let mut touched = decoded.clone();
+        touched.touch(1030, 60);
+        assert_eq!(touched.csrf_token(), a.csrf_token());
+        // A record from before the field: readable, with no token.
+        let text = core::str::from_utf8(&bytes).unwrap();
+        let old = text.replace(&format!(r#","k":"{}""#, a.csrf_token()), "");
+        assert_ne!(old, text);
+        assert_eq!(
+            SessionRecord::decode(old.as_bytes()).unwrap().csrf_token(),
+            ""
+        );
+        // Anything else in its place is corrupt.
+        let corrupt = Err(Error::StoreCorrupt(
+            "session record has an unreadable CSRF token",
+        ));
+        let last = a.csrf_token().len() - 1;
+        for bad in [
+            "x".to_string(),
+            format!("{}A", a.csrf_token()),
+            a.csrf_token()[..last].to_string(),
+            format!("{}+", &a.csrf_token()[..last]),
+            // 43 characters whose last one has bits past the 32 bytes.
+            format!("{}B", "A".repeat(42)),
+        ] {
+            let edited = text.replace(a.csrf_token(), &bad);
+            assert_eq!(SessionRecord::decode(edited.as_bytes()), corrupt, "{bad:?}");
+        }
+        let fine = text.replace(a.csrf_token(), &format!("{}A", "A".repeat(42)));
+        assert!(SessionRecord::decode(fine.as_bytes()).is_ok());
     }
 
     #[test]
@@ -349,7 +427,14 @@ mod tests {
         data.insert("cart".into(), Value::from("hidden-value"));
         r.set_data(data).unwrap();
         let shown = format!("{r:?}");
-        for secret in ["Secret-Agent", "203.0.113.9", "hidden-value", "cart"] {
+        let token = r.csrf_token().to_string();
+        for secret in [
+            "Secret-Agent",
+            "203.0.113.9",
+            "hidden-value",
+            "cart",
+            &token,
+        ] {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(

@@ -271,6 +271,85 @@ pub async fn idle_and_absolute_expiry<S: SessionStore>(store: S) {
     );
 }
 
+/// The session a request authenticated with is acted on through its
+/// handle (`ActiveSession`), never by parsing the cookie again: one read
+/// to authenticate, no write while the touch is not due, one write to set
+/// data, and rotate, "log out the others" and logout by the handle.
+pub async fn session_handles_act_without_a_second_read<S: SessionStore>(store: S) {
+    let store = Counting::new(store);
+    let t = t0();
+    let m = SessionManager::new(&store, config());
+    let dan = user("dan");
+    let cookie = login(&m, &dan, None, meta("ua"), t)
+        .await
+        .unwrap()
+        .id
+        .expose();
+    let other = login(&m, &dan, None, meta("ua2"), t)
+        .await
+        .unwrap()
+        .id
+        .expose();
+    let (calls, updates) = (
+        store.calls.load(Ordering::SeqCst),
+        store.updates.load(Ordering::SeqCst),
+    );
+    let mut active = m.authenticate(&cookie, t + 10).await.unwrap().unwrap();
+    assert_eq!(store.calls.load(Ordering::SeqCst), calls + 1, "one read");
+    assert_eq!(active.record.csrf_token().len(), 43);
+    let mut data = serde_json::Map::new();
+    data.insert("cart".into(), serde_json::Value::from(3));
+    assert!(
+        m.set_session_data(&mut active, data.clone(), t + 11)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.calls.load(Ordering::SeqCst), calls + 2, "one write");
+    assert_eq!(store.updates.load(Ordering::SeqCst), updates + 1);
+    assert_eq!(active.record.data(), &data);
+    let stored = store.load(&active.key, t + 11).await.unwrap().unwrap();
+    assert_eq!(stored.data(), &data);
+    assert_eq!(stored.csrf_token(), active.record.csrf_token());
+
+    // Rotate by the handle: the record (data, CSRF token) moves to the new
+    // ID, the old one is dead.
+    let calls = store.calls.load(Ordering::SeqCst);
+    let rotated = m.rotate_session(&active, t + 12).await.unwrap().unwrap();
+    assert_eq!(store.calls.load(Ordering::SeqCst), calls + 1, "one rotate");
+    assert_eq!(rotated.record.data(), &data);
+    assert_eq!(rotated.record.csrf_token(), active.record.csrf_token());
+    assert_eq!(rotated.record.last_seen, t + 12);
+    assert!(m.authenticate(&cookie, t + 12).await.unwrap().is_none());
+    let new_cookie = rotated.id.expose();
+    let active = m.authenticate(&new_cookie, t + 12).await.unwrap().unwrap();
+    // A handle of a session that has ended rotates into nothing, and sets
+    // nothing.
+    let mut stale = m.authenticate(&other, t + 12).await.unwrap().unwrap();
+    assert!(m.logout(&other).await.unwrap());
+    assert!(m.rotate_session(&stale, t + 13).await.unwrap().is_none());
+    assert!(
+        !m.set_session_data(&mut stale, data.clone(), t + 13)
+            .await
+            .unwrap()
+    );
+    assert_eq!(stale.record.data(), &serde_json::Map::new(), "unchanged");
+    assert!(!m.logout_session(&stale).await.unwrap());
+
+    // "Log out the others" keeps this one.
+    let third = login(&m, &dan, None, meta("ua3"), t + 13)
+        .await
+        .unwrap()
+        .id
+        .expose();
+    assert_eq!(m.destroy_others(&active, t + 14).await.unwrap(), 1);
+    assert!(m.authenticate(&third, t + 14).await.unwrap().is_none());
+    assert_eq!(m.list(&dan, t + 14).await.unwrap().len(), 1);
+    // Logout by the handle.
+    assert!(m.logout_session(&active).await.unwrap());
+    assert!(m.authenticate(&new_cookie, t + 15).await.unwrap().is_none());
+    assert!(m.list(&dan, t + 15).await.unwrap().is_empty());
+}
+
 pub async fn rotate_issues_a_new_id<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config());
@@ -793,6 +872,7 @@ macro_rules! store_suite {
             touch_is_rate_limited,
             idle_and_absolute_expiry,
             rotate_issues_a_new_id,
+            session_handles_act_without_a_second_read,
             login_prevents_fixation,
             logout_and_destroy_all,
             list_and_destroy_by_handle,
