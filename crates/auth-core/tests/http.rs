@@ -670,3 +670,64 @@ fn configuration_is_checked() {
     let c = c.allow_origin("http://127.0.0.1:3000").unwrap();
     assert_eq!(c.origins(), ["http://127.0.0.1:3000".to_owned()]);
 }
+
+#[test]
+fn the_login_form_is_protected_by_a_pre_session_token() {
+    let a = csrf::new_token().unwrap();
+    let b = csrf::new_token().unwrap();
+    assert_eq!(a.len(), 43);
+    assert_ne!(a, b);
+    assert!(
+        a.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    );
+
+    assert_eq!(
+        csrf::check_login_token("POST", Some("tok"), Some(b"tok")),
+        Ok(())
+    );
+    assert_eq!(
+        csrf::check_login_token("POST", None, Some(b"tok")),
+        Err(Rejection::csrf("the CSRF cookie is missing"))
+    );
+    assert_eq!(
+        csrf::check_login_token("POST", Some("tok"), Some(b"other")),
+        Err(Rejection::csrf("the X-CSRF-Token header does not match"))
+    );
+    assert_eq!(
+        csrf::check_login_token("POST", Some("tok"), None),
+        Err(Rejection::csrf("the X-CSRF-Token header is missing"))
+    );
+    assert_eq!(csrf::check_login_token("GET", None, None), Ok(()));
+
+    // Through the configuration: the cookie from the Cookie headers.
+    let c = config();
+    let headers = CsrfHeaders {
+        sec_fetch_site: Some(b"same-origin"),
+        csrf_token: Some(b"tok"),
+        ..CsrfHeaders::default()
+    };
+    assert_eq!(
+        c.check_login_csrf("POST", headers, &[b"__Host-csrf=tok"]),
+        Ok(())
+    );
+    assert_eq!(
+        c.check_login_csrf("POST", headers, &[b"__Host-csrf=bad"]),
+        Err(Rejection::csrf("the X-CSRF-Token header does not match"))
+    );
+    assert_eq!(
+        c.check_login_csrf("POST", headers, &[b"__Host-csrf=tok; __Host-csrf=tok"]),
+        Err(Rejection::invalid_request(
+            "a cookie is sent more than once",
+            false
+        ))
+    );
+    let cross = CsrfHeaders {
+        sec_fetch_site: Some(b"cross-site"),
+        ..headers
+    };
+    assert_eq!(
+        c.check_login_csrf("POST", cross, &[b"__Host-csrf=tok"]),
+        Err(Rejection::csrf("cross-site requests are refused"))
+    );
+}

@@ -36,6 +36,8 @@ struct Naive {
     deletes: AtomicUsize,
     /// Every key is "taken": a store (or an RNG) gone wrong.
     collide: bool,
+    /// Reads fail as if the backend were unreachable.
+    down: bool,
 }
 
 impl Naive {
@@ -63,6 +65,9 @@ impl SessionStore for Naive {
     }
     // No expiry filter: the manager must look at the deadlines itself.
     async fn load(&self, key: &StoreKey, _: u64) -> Result<Option<SessionRecord>, Error> {
+        if self.down {
+            return Err(Error::StoreUnavailable("naive store is down".into()));
+        }
         let records = self.records.lock().unwrap();
         Ok(records
             .iter()
@@ -242,4 +247,67 @@ fn debug_shows_the_configuration_only() {
         format!("SessionManager {{ config: {config:?}, .. }}")
     );
     assert!(shown.contains("1234"));
+}
+
+/// A request's session cookie, authenticated once: no cookie, a cookie
+/// that names no live session (to be cleared), a live session, or a store
+/// that cannot answer (503, never "no session").
+#[test]
+fn a_session_cookie_comes_to_one_of_four_answers() {
+    use auth_core::http::{CookieConfig, CookieSession, Rejection, authenticate_cookie};
+    let store = Naive::default();
+    let m = SessionManager::new(&store, SessionConfig::new());
+    let cookies = CookieConfig::new(3600);
+    let auth = |headers: &[&[u8]]| block_on(authenticate_cookie(&m, &cookies, headers, T + 1));
+    let cookie = planted(&store, record("ann", T, 600));
+    let live = format!("a=1; __Host-session={cookie}");
+    match auth(&[live.as_bytes()]).unwrap() {
+        CookieSession::Active(session) => {
+            assert_eq!(session.record.user_id, "ann");
+            assert_eq!(session.key, SessionId::parse(&cookie).unwrap().store_key());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(auth(&[live.as_bytes()]).unwrap().active().is_some());
+    assert_eq!(auth(&[live.as_bytes()]).unwrap().rejection(true), None);
+
+    let absent = auth(&[b"a=1"]).unwrap();
+    assert!(matches!(absent, CookieSession::Absent));
+    assert!(absent.active().is_none());
+    assert_eq!(
+        absent.rejection(false),
+        Some(Rejection::unauthenticated(false, false))
+    );
+    assert!(matches!(auth(&[]).unwrap(), CookieSession::Absent));
+
+    let unknown = format!(
+        "__Host-session={}",
+        SessionId::generate().unwrap().expose().as_str()
+    );
+    for ended in [
+        unknown.as_bytes(),
+        b"__Host-session=garbage",
+        b"__Host-session=",
+    ] {
+        let answer = auth(&[ended]).unwrap();
+        assert!(matches!(answer, CookieSession::Ended), "{answer:?}");
+        assert!(answer.active().is_none());
+        assert_eq!(
+            answer.rejection(true),
+            Some(Rejection::unauthenticated(true, true))
+        );
+    }
+    assert_eq!(
+        auth(&[live.as_bytes(), live.as_bytes()]).unwrap_err(),
+        Rejection::invalid_request("a cookie is sent more than once", false)
+    );
+
+    let down = Naive {
+        down: true,
+        ..Naive::default()
+    };
+    let m = SessionManager::new(&down, SessionConfig::new());
+    let err = block_on(authenticate_cookie(&m, &cookies, &[live.as_bytes()], T)).unwrap_err();
+    assert_eq!((err.status(), err.code()), (503, "store_unavailable"));
+    assert!(!err.clears_session());
 }

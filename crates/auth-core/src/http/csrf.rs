@@ -105,3 +105,34 @@ pub fn check_token(
     }
     Ok(())
 }
+
+/// A fresh pre-session CSRF token (256 random bits, base64url), for the
+/// readable CSRF cookie of a visitor who has no session yet: the login
+/// form echoes it ([`check_login_token`]). A login then replaces it with
+/// the session's own ([`SessionRecord::csrf_token`]).
+///
+/// [`SessionRecord::csrf_token`]: crate::session::SessionRecord::csrf_token
+pub fn new_token() -> Result<alloc::string::String, crate::Error> {
+    let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(secret.as_mut_slice()).map_err(|_| crate::Error::Random)?;
+    Ok(crate::encoding::base64url::encode(secret.as_slice()))
+}
+
+/// Check 2 before a session exists (a login): the `X-CSRF-Token` header
+/// must equal the CSRF cookie the server set earlier (`cookie`, `None`
+/// when the request has none), in constant time. Another site can neither
+/// read that cookie nor, with the `__Host-` prefix, plant one. Refusals
+/// are 403 `csrf`.
+pub fn check_login_token(
+    method: &str,
+    cookie: Option<&str>,
+    presented: Option<&[u8]>,
+) -> Result<(), Rejection> {
+    if is_safe_method(method) {
+        return Ok(());
+    }
+    let Some(cookie) = cookie else {
+        return Err(Rejection::csrf("the CSRF cookie is missing"));
+    };
+    check_token(method, cookie, presented)
+}

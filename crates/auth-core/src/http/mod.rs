@@ -15,7 +15,11 @@
 //!   prefix, `HttpOnly`, `Secure`, `SameSite`, `Max-Age`) and reading the
 //!   `Cookie` header, refusing oversized and repeated cookies.
 //! - [`csrf`]: the CSRF decision for cookie-authenticated requests
-//!   (`Sec-Fetch-Site`, `Origin`, and a token header).
+//!   (`Sec-Fetch-Site`, `Origin`, and a token header), and for the login
+//!   form before any session exists.
+//! - [`authenticate_cookie`]: a request's session cookie, authenticated
+//!   with one store read, as a [`CookieSession`]: a live session's handle,
+//!   or why not and whether to clear the cookie.
 //!
 //! ```
 //! use auth_core::Error;
@@ -42,6 +46,7 @@ mod bearer;
 mod cookie;
 pub mod csrf;
 mod rejection;
+mod session;
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -49,6 +54,7 @@ use alloc::vec::Vec;
 pub use bearer::{MAX_AUTHORIZATION_LEN, bearer};
 pub use cookie::{CookieConfig, MAX_COOKIE_HEADER_LEN, SameSite, find_cookie};
 pub use rejection::{Rejection, Rendered, Via};
+pub use session::{CookieSession, authenticate_cookie};
 
 use crate::error::Error;
 
@@ -139,14 +145,33 @@ impl HttpConfig {
         headers: CsrfHeaders<'_>,
         token: &str,
     ) -> Result<(), Rejection> {
+        self.check_origin(method, headers)?;
+        csrf::check_token(method, token, headers.csrf_token)
+    }
+
+    fn check_origin(&self, method: &str, headers: CsrfHeaders<'_>) -> Result<(), Rejection> {
         csrf::check_origin(
             method,
             headers.sec_fetch_site,
             headers.origin,
             headers.host,
             &self.origins,
-        )?;
-        csrf::check_token(method, token, headers.csrf_token)
+        )
+    }
+
+    /// The CSRF check of a request made before a session exists (a login
+    /// form): where it comes from, as for [`HttpConfig::check_csrf`], then
+    /// its `X-CSRF-Token` against the CSRF cookie in its `Cookie` headers
+    /// ([`csrf::check_login_token`]).
+    pub fn check_login_csrf(
+        &self,
+        method: &str,
+        headers: CsrfHeaders<'_>,
+        cookie_headers: &[&[u8]],
+    ) -> Result<(), Rejection> {
+        self.check_origin(method, headers)?;
+        let cookie = self.cookies.find_csrf(cookie_headers)?;
+        csrf::check_login_token(method, cookie, headers.csrf_token)
     }
 }
 
