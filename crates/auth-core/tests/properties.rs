@@ -216,3 +216,75 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Request headers from anyone: the Bearer, cookie and CSRF readers
+    /// never panic; what they accept is what they promise (a Bearer token
+    /// is a `b64token` taken from the header; a cookie value is the one
+    /// named cookie's); whatever they refuse is a 400 or a 403.
+    #[test]
+    fn header_readers_take_any_bytes(
+        authorization in proptest::collection::vec(
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..80),
+                "(?i:bearer)( {1,3})[A-Za-z0-9._~+/=\t,-]{0,40}".prop_map(String::into_bytes),
+            ],
+            0..3,
+        ),
+        query in proptest::option::of("[a-z_=&]{0,30}"),
+        cookies in proptest::collection::vec(
+            prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..80),
+                "((__Host-session|a|__Host-csrf) ?= ?[ -~]{0,12}; ?){0,4}".prop_map(String::into_bytes),
+            ],
+            0..3,
+        ),
+        site in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..20)),
+        origin in proptest::option::of(prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..40),
+            "https?://[a-z.:0-9@/]{0,20}".prop_map(String::into_bytes),
+        ]),
+        host in proptest::option::of("[a-z.:0-9]{0,20}"),
+        method in prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), "[A-Za-z]{0,8}"],
+    ) {
+        use auth_core::http::{bearer, csrf, find_cookie};
+        let headers: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
+        match bearer(&headers, query.as_deref()) {
+            Ok(Some(token)) => {
+                prop_assert_eq!(headers.len(), 1);
+                prop_assert!(!token.is_empty());
+                let body = token.trim_end_matches('=');
+                prop_assert!(!body.is_empty());
+                prop_assert!(body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)));
+                let text = String::from_utf8_lossy(headers[0]);
+                prop_assert!(text.trim_end().ends_with(token));
+            }
+            Ok(None) => {}
+            Err(r) => prop_assert_eq!((r.status(), r.code()), (400, "invalid_request")),
+        }
+        let cookie_headers: Vec<&[u8]> = cookies.iter().map(Vec::as_slice).collect();
+        match find_cookie(&cookie_headers, "__Host-session") {
+            Ok(Some(value)) => {
+                let joined = cookie_headers.concat();
+                let needle = [b"__Host-session".as_slice()].concat();
+                prop_assert!(joined.windows(needle.len()).any(|w| w == needle.as_slice()));
+                prop_assert!(!value.contains(';'));
+            }
+            Ok(None) => {}
+            Err(r) => prop_assert_eq!((r.status(), r.code()), (400, "invalid_request")),
+        }
+        let checked = csrf::check_origin(
+            &method,
+            site.as_deref(),
+            origin.as_deref(),
+            host.as_deref().map(str::as_bytes),
+            &[],
+        );
+        if let Err(r) = checked {
+            prop_assert_eq!((r.status(), r.code()), (403, "csrf"));
+            prop_assert!(!csrf::is_safe_method(&method));
+        }
+    }
+}
