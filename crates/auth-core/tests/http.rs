@@ -285,6 +285,17 @@ fn outcomes_that_are_not_errors() {
         Rejection::invalid_request("why", false).www_authenticate("x"),
         None
     );
+    // A message that cannot stand in a quoted string stays out of the
+    // header (and in the body).
+    for odd in ["say \"no\"", "back\\slash", "line\nbreak", "caf\u{e9}"] {
+        let r = Rejection::invalid_request(odd, true);
+        assert_eq!(
+            r.www_authenticate("x").as_deref(),
+            Some("Bearer realm=\"x\", error=\"invalid_request\""),
+            "{odd:?}"
+        );
+        assert_eq!(r.message(), odd);
+    }
 
     let r = Rejection::csrf("no");
     assert_eq!((r.status(), r.code(), r.message()), (403, "csrf", "no"));

@@ -7,7 +7,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::HttpConfig;
+use super::{HttpConfig, is_quotable};
 use crate::encoding::json::push_string;
 use crate::error::Error;
 
@@ -349,9 +349,14 @@ impl Rejection {
         if let Some(error) = challenge.error {
             value.push_str(", error=\"");
             value.push_str(error.name());
-            value.push_str("\", error_description=\"");
-            value.push_str(&self.message);
             value.push('"');
+            // A message an adapter passed that cannot stand in a quoted
+            // string is left out rather than let it break the header.
+            if is_quotable(&self.message) {
+                value.push_str(", error_description=\"");
+                value.push_str(&self.message);
+                value.push('"');
+            }
         }
         if let Some(scope) = &challenge.scope {
             value.push_str(", scope=\"");
