@@ -336,6 +336,7 @@ async fn expired_entries_are_invisible_before_the_sweep() {
     assert!(store.load(&key, t + 10).await.unwrap().is_none());
     assert!(store.list("u", t + 10).await.unwrap().is_empty());
     assert_eq!(store.len(), 1);
+    assert!(!store.is_empty());
     assert_eq!(store.sweep(t + 10), 1);
     assert!(store.is_empty());
 }
@@ -397,6 +398,20 @@ async fn a_full_throttle_table_fails_closed() {
         "store_unavailable"
     );
     assert_eq!(store.throttle_len(), 3);
+    // Exactly full is not over full: no sweep is needed, and none is done
+    // (at t + 910 "10.0.0.2" has expired but is still in the table)...
+    assert_eq!(
+        l.check("d", "10.0.0.5", None, WRONG, t + 910).await,
+        invalid
+    );
+    assert_eq!(store.throttle_len(), 4);
+    // ...and when a sweep is needed, room for exactly the new key is
+    // enough.
+    assert_eq!(
+        l.check("e", "10.0.0.5", None, WRONG, t + 910).await,
+        invalid
+    );
+    assert_eq!(store.throttle_len(), 4);
 }
 
 #[tokio::test]

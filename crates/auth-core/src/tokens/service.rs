@@ -655,6 +655,12 @@ mod tests {
                 MAX_REFRESH_LIFETIME
             )
         );
+        // Ten years of 365 days, to the second.
+        assert_eq!(
+            c.clone().refresh_absolute(315_360_000).refresh_absolute,
+            315_360_000
+        );
+        assert_eq!(high.refresh_absolute, 315_360_000);
         assert_eq!(high.max_families_per_user, MAX_FAMILIES_PER_USER);
         assert_eq!((high.leeway, high.grace), (crate::MAX_LEEWAY, 7));
         let mid = c
