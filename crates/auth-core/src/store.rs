@@ -295,8 +295,9 @@ pub trait TokenStore: Send + Sync {
     ) -> impl Future<Output = Result<AccessState, Error>> + Send;
 
     /// Puts `key` on the denylist of `user_id` until `until` (the access
-    /// token's `exp`); the entry then disappears by itself. `now` is the
-    /// caller's time.
+    /// token's `exp`); the entry then disappears by itself. An entry that
+    /// already runs later is kept: a revocation is never shortened. `now`
+    /// is the caller's time.
     fn deny(
         &self,
         user_id: &str,

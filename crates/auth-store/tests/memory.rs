@@ -83,6 +83,76 @@ async fn token_capacity_bounds_memory_and_fails_closed() {
     issue(&s, "c", t + 3700).await.unwrap();
 }
 
+/// The token bound is exact: a table exactly full is not over full (no
+/// sweep is needed, and none is done), and when a sweep is needed, room
+/// for exactly the new entry is enough.
+#[tokio::test]
+async fn token_capacity_is_exact() {
+    use auth_core::store::TokenStore;
+    use auth_core::tokens::RefreshToken;
+    let t = common::t0();
+    let store = MemoryStore::new().with_token_capacity(3);
+    let key = || RefreshToken::generate(None).unwrap().store_key();
+    let (k1, k2, k3, k4, k5) = (key(), key(), key(), key(), key());
+    store.deny("u", &k1, t + 10, t).await.unwrap();
+    store.deny("u", &k2, t + 100, t).await.unwrap();
+    // At t + 10, k1 has expired but is still in the table.
+    store.deny("u", &k3, t + 100, t + 10).await.unwrap();
+    assert_eq!(store.token_entries(), 3);
+    store.deny("u", &k4, t + 100, t + 10).await.unwrap();
+    assert_eq!(store.token_entries(), 3);
+    let err = store.deny("u", &k5, t + 100, t + 10).await.unwrap_err();
+    assert!(matches!(err, Error::StoreUnavailable(_)), "{err:?}");
+}
+
+/// The sweep forgets a user's token generation only once no login ticket
+/// can predate its move: a login in flight across a sweep is still
+/// refused.
+#[tokio::test]
+async fn the_sweep_keeps_token_generations_a_ticket_could_predate() {
+    use common::tokens::{admin, config, service};
+    let t = common::t0();
+    let store = MemoryStore::new();
+    let s = service(&store, config());
+    let ticket = s.begin_login("u", t).await.unwrap();
+    s.revoke_all("u", t).await.unwrap();
+    store.sweep(t + LOGIN_TICKET_TTL);
+    assert_eq!(
+        s.issue(ticket, &admin(), t + LOGIN_TICKET_TTL)
+            .await
+            .unwrap_err(),
+        Error::StaleLogin
+    );
+}
+
+/// A refresh-token entry past its time is no entry: a family may start
+/// with that key again (keys are random, so this only matters for a store
+/// that must never answer from stale data).
+#[tokio::test]
+async fn an_expired_refresh_entry_does_not_block_its_key() {
+    use auth_core::store::TokenStore;
+    use auth_core::tokens::{FamilyRecord, RefreshToken};
+    let t = common::t0();
+    let store = MemoryStore::new();
+    let first = RefreshToken::generate(None).unwrap().store_key();
+    let map = serde_json::Map::new();
+    let family = FamilyRecord::new("u", &first, &map, t, 100, 1000).unwrap();
+    assert_eq!(
+        store.create_family(&family, 0, 8).await.unwrap(),
+        Created::Stored
+    );
+    let early = FamilyRecord::new("u", &first, &map, t + 999, 100, 1000).unwrap();
+    assert_eq!(
+        store.create_family(&early, 0, 8).await.unwrap(),
+        Created::KeyTaken
+    );
+    let again = FamilyRecord::new("u", &first, &map, t + 1000, 100, 1000).unwrap();
+    assert_eq!(
+        store.create_family(&again, 0, 8).await.unwrap(),
+        Created::Stored
+    );
+}
+
 /// A login refused for a full store changes nothing: not even the
 /// eviction of the user's oldest login that would have made room for it.
 #[tokio::test]

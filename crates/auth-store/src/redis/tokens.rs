@@ -46,6 +46,7 @@ pub(super) struct TokenScripts {
     delete: Script,
     list: Script,
     delete_user: Script,
+    deny: Script,
 }
 
 impl TokenScripts {
@@ -62,6 +63,7 @@ impl TokenScripts {
             delete: with_prelude(include_str!("token_delete.lua")),
             list: with_prelude(include_str!("token_list.lua")),
             delete_user: with_prelude(include_str!("token_delete_user.lua")),
+            deny: Script::new(include_str!("token_deny.lua")),
         }
     }
 }
@@ -261,12 +263,11 @@ impl TokenStore for RedisStore {
         until: u64,
         _now: u64,
     ) -> Result<(), Error> {
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(self.deny_key(user_id, key))
+        let mut call = self.token_scripts.deny.prepare_invoke();
+        call.key(self.deny_key(user_id, key))
             .arg(until)
-            .arg("PXAT")
             .arg(ms(until.saturating_add(DENY_MARGIN)));
-        self.bounded(self.query::<()>(&cmd)).await
+        self.bounded(self.run::<i64>(&call)).await.map(|_| ())
     }
 
     async fn delete_family(&self, user_id: &str, family_id: &str) -> Result<bool, Error> {

@@ -51,6 +51,7 @@ pub async fn issue<S: TokenStore>(
     now: u64,
 ) -> Result<TokenPair, Error> {
     let ticket = s.begin_login(user, now).await?;
+    assert_eq!(ticket.user_id(), user);
     s.issue(ticket, &admin(), now).await
 }
 
@@ -64,6 +65,21 @@ pub async fn issue_refresh_and_authenticate<S: TokenStore>(store: S) {
     let u = user("alice");
     let pair = issue(&s, &u, t).await.unwrap();
     assert_eq!(pair.expires_in, 900);
+    // Debug shows neither token, and of the service only its settings.
+    let shown = format!("{pair:?}");
+    assert!(
+        shown.starts_with("TokenPair { access_token: \"..\", refresh_token: "),
+        "{shown}"
+    );
+    assert!(shown.contains(&pair.family_id), "{shown}");
+    assert!(
+        !shown.contains(&refresh_text(&pair)) && !shown.contains(&pair.access_token),
+        "{shown}"
+    );
+    assert_eq!(
+        format!("{s:?}"),
+        format!("TokenService {{ config: {:?}, .. }}", s.config())
+    );
     let access: Access<Roles> = s.authenticate(&pair.access_token, t + 1).await.unwrap();
     assert_eq!(access.user_id, u);
     assert_eq!(access.family_id, pair.family_id);
@@ -315,12 +331,15 @@ pub async fn revoke_all_defeats_a_login_in_flight<S: TokenStore>(store: S) {
     );
     let ticket = s.begin_login(&u, t).await.unwrap();
     assert!(s.issue(ticket, &admin(), t).await.is_ok());
-    // A ticket too old to stand for a fresh password check.
+    // A ticket too old to stand for a fresh password check; one exactly
+    // LOGIN_TICKET_TTL old still does.
     let ticket = s.begin_login(&u, t).await.unwrap();
     assert_eq!(
         s.issue(ticket, &admin(), t + 601).await.unwrap_err(),
         Error::StaleLogin
     );
+    let ticket = s.begin_login(&u, t).await.unwrap();
+    assert!(s.issue(ticket, &admin(), t + 600).await.is_ok());
 }
 
 pub async fn tokens_of_one_kind_never_pass_as_the_other<S: TokenStore>(store: S) {
@@ -630,6 +649,21 @@ pub async fn store_contract<S: TokenStore>(store: S) {
             .unwrap(),
         AccessState::Live
     );
+    // A revocation is never shortened: an earlier time keeps the later
+    // entry, a later one extends it.
+    let twice = RefreshToken::generate(None).unwrap().store_key();
+    store.deny(&u, &twice, t + 60, t + 2).await.unwrap();
+    store.deny(&u, &twice, t + 40, t + 2).await.unwrap();
+    let state = async |now| {
+        store
+            .access_state(&u, &family.family_id, &twice, now)
+            .await
+            .unwrap()
+    };
+    assert_eq!(state(t + 59).await, AccessState::Denied);
+    store.deny(&u, &twice, t + 70, t + 3).await.unwrap();
+    assert_eq!(state(t + 69).await, AccessState::Denied);
+    assert_eq!(state(t + 70).await, AccessState::Live);
     // The idle deadline moved with the refresh, and ends the family.
     assert_eq!(
         store
