@@ -987,10 +987,30 @@ fn configuration_is_checked_without_connecting() {
     // Nothing listens there: construction still succeeds (no I/O), and
     // `Debug` shows no address (URLs can carry passwords).
     let store = RedisStore::open("redis://:hunter2@127.0.0.1:1/").unwrap();
-    assert!(!format!("{store:?}").contains("hunter2"));
+    let shown = format!("{store:?}");
+    assert!(!shown.contains("hunter2"));
+    assert!(
+        shown.starts_with("RedisStore { cluster: false, prefix: "),
+        "{shown}"
+    );
     let config = RedisConfig::standalone("redis://:hunter2@127.0.0.1:1/").buckets(bucket_key());
-    assert!(!format!("{config:?}").contains("hunter2"));
-    assert!(!format!("{config:?}").contains("42"), "{config:?}");
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("hunter2"));
+    assert!(!shown.contains("42"), "{shown}");
+    assert!(
+        shown.starts_with("RedisConfig { nodes: 1, cluster: false, prefix: ")
+            && shown.contains("buckets: true"),
+        "{shown}"
+    );
+    // Configuration errors say what is wrong.
+    assert_eq!(
+        RedisConfigError::NoNodes.to_string(),
+        "no redis address was given"
+    );
+    assert_eq!(
+        RedisConfigError::InvalidPrefix.to_string(),
+        "the redis key prefix must be non-empty and hold no braces"
+    );
 }
 
 /// Asserts the call failed closed, exactly `store_unavailable`, in time.
@@ -1278,6 +1298,7 @@ async fn redis_cluster() {
     common::tokens::grace_lets_a_lost_response_be_retried(make()).await;
     common::tokens::families_end_after_their_refresh_budget(make()).await;
     common::tokens::claims_are_bounded_and_reserved_names_refused(make()).await;
+    common::tokens::list_shows_only_the_users_live_families(make()).await;
     common::tokens::store_contract(make()).await;
     common::tokens::concurrent_refreshes_have_exactly_one_winner(Arc::new(make())).await;
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use auth_core::session::{BucketKey, StoreKey};
 use auth_core::store::{AccessState, Created, RefreshRules, Refreshed, TokenStore};
 use auth_core::tokens::{Access, FamilyRecord, RefreshToken, TokenConfig, TokenPair, TokenService};
 use auth_core::{Algorithm, Error, KeySet, SigningKey};
@@ -681,6 +682,85 @@ pub async fn store_contract<S: TokenStore>(store: S) {
     assert_eq!(store.list_families(&u, t + 2).await.unwrap(), vec![moved]);
 }
 
+/// A store that filters nothing when it lists: it ignores the time (so
+/// ended families come back) and adds the families of `other`. Whatever
+/// `TokenService::list` promises must then come from its own checks.
+pub struct Unfiltered<S> {
+    inner: S,
+    other: String,
+}
+
+impl<S: TokenStore> TokenStore for Unfiltered<S> {
+    async fn token_generation(&self, user: &str) -> Result<u64, Error> {
+        self.inner.token_generation(user).await
+    }
+    async fn create_family(
+        &self,
+        family: &FamilyRecord,
+        generation: u64,
+        max: usize,
+    ) -> Result<Created, Error> {
+        self.inner.create_family(family, generation, max).await
+    }
+    async fn refresh(
+        &self,
+        presented: &StoreKey,
+        next: &StoreKey,
+        now: u64,
+        rules: RefreshRules,
+    ) -> Result<Refreshed, Error> {
+        self.inner.refresh(presented, next, now, rules).await
+    }
+    async fn access_state(
+        &self,
+        user: &str,
+        family: &str,
+        denied: &StoreKey,
+        now: u64,
+    ) -> Result<AccessState, Error> {
+        self.inner.access_state(user, family, denied, now).await
+    }
+    async fn deny(&self, user: &str, key: &StoreKey, until: u64, now: u64) -> Result<(), Error> {
+        self.inner.deny(user, key, until, now).await
+    }
+    async fn delete_family(&self, user: &str, family: &str) -> Result<bool, Error> {
+        self.inner.delete_family(user, family).await
+    }
+    async fn list_families(&self, user: &str, _now: u64) -> Result<Vec<FamilyRecord>, Error> {
+        // Listed as of long ago, when every family was live.
+        let mut all = self.inner.list_families(user, 0).await?;
+        all.extend(self.inner.list_families(&self.other, 0).await?);
+        Ok(all)
+    }
+    async fn delete_user_families(&self, user: &str, now: u64) -> Result<usize, Error> {
+        self.inner.delete_user_families(user, now).await
+    }
+    fn token_buckets(&self) -> Option<&BucketKey> {
+        self.inner.token_buckets()
+    }
+}
+
+/// The list of a user's logins is the user's live ones, whatever the
+/// store hands back.
+pub async fn list_shows_only_the_users_live_families<S: TokenStore>(store: S) {
+    let t = t0();
+    let (u, other) = (user("lister"), user("neighbour"));
+    let s = service(
+        Unfiltered {
+            inner: store,
+            other: other.clone(),
+        },
+        config(),
+    );
+    // Ended an hour of inactivity before t (idle limit: one hour).
+    issue(&s, &u, t - 7200).await.unwrap();
+    let live = issue(&s, &u, t).await.unwrap();
+    issue(&s, &other, t).await.unwrap();
+    let listed = s.list(&u, t).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].family_id, live.family_id);
+}
+
 /// Instantiates the token suite for the store that `$make` (an async
 /// expression) builds.
 #[macro_export]
@@ -700,6 +780,7 @@ macro_rules! token_suite {
             grace_lets_a_lost_response_be_retried,
             families_end_after_their_refresh_budget,
             claims_are_bounded_and_reserved_names_refused,
+            list_shows_only_the_users_live_families,
             store_contract,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
