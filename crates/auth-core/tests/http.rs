@@ -347,6 +347,13 @@ fn bearer_tokens_are_read_strictly() {
             true
         ))
     );
+    // A token too large for the verifier is still read, so that the
+    // verifier answers (401 too_large) rather than the header parser.
+    let over_verifier = "a".repeat(auth_core::DEFAULT_MAX_TOKEN_LEN + 1);
+    assert_eq!(
+        ok(&format!("Bearer {over_verifier}")),
+        Ok(Some(over_verifier.as_str()))
+    );
     let long = format!("Bearer {}", "a".repeat(MAX_AUTHORIZATION_LEN - 7));
     assert_eq!(long.len(), MAX_AUTHORIZATION_LEN);
     assert!(ok(&long).unwrap().is_some());
