@@ -27,6 +27,10 @@
 //!   encodes again, and that encoding decodes to an equal record.
 //! - [`session_id_parse`]: a session cookie value (or a store key's text)
 //!   that parses is exactly 43 characters and is written back as it came.
+//! - [`http_request`]: the request headers a client controls (Bearer,
+//!   cookies, CSRF): what a reader accepts is what it promises, what it
+//!   refuses gets its promised status, and every refusal renders into
+//!   sendable headers and a JSON body of exactly `error` and `message`.
 //!
 //! Only two hooks of auth-core's (feature `fuzzing`, hidden) are used:
 //! `auth_core::fuzzing::parse_header` and `auth_core::fuzzing::verify_signature`;
@@ -39,12 +43,14 @@
 
 mod decode_verify;
 mod header;
+mod http;
 mod key_formats;
 mod keys;
 mod session;
 
 pub use decode_verify::{FuzzKeys, NOW, decode_verify, decode_verify_with};
 pub use header::header_parse;
+pub use http::http_request;
 pub use key_formats::{jwk_parse, pem_parse};
 pub use keys::sign_parts;
 pub use session::{session_id_parse, session_record_decode};
@@ -54,11 +60,12 @@ pub type Target = fn(&[u8]) -> usize;
 
 /// Every fuzz target by name: the name is its file in `fuzz/fuzz_targets/`
 /// and its corpus directory in `fuzz/corpus/`.
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("decode_verify", decode_verify),
     ("jwk_parse", jwk_parse),
     ("header_parse", header_parse),
     ("pem_parse", pem_parse),
     ("session_record_decode", session_record_decode),
     ("session_id_parse", session_id_parse),
+    ("http_request", http_request),
 ];
