@@ -488,6 +488,9 @@ fn cookies_are_found_once_or_refused() {
             false
         ))
     );
+    // Room for a browser's largest cookie (about 4 KB) beside ours.
+    let big = format!("big={}; __Host-session=abc", "x".repeat(4096));
+    assert_eq!(find(&[&big]), Ok(Some("abc".into())));
     let at_limit = format!("a={}", "x".repeat(MAX_COOKIE_HEADER_LEN - 2));
     assert_eq!(find(&[&at_limit]), Ok(None));
     let half = "x".repeat(MAX_COOKIE_HEADER_LEN / 2);
