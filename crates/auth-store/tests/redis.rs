@@ -1514,6 +1514,27 @@ async fn an_evicting_redis_is_refused() {
     assert!(login(&m, "eve", None, common::meta("ua"), t).await.is_ok());
 }
 
+/// A Redis that will not say its eviction policy (`INFO` refused, as a
+/// restricted account or a managed service may do) cannot be checked, and
+/// is accepted rather than locked out.
+#[tokio::test]
+async fn a_redis_that_hides_its_policy_is_accepted() {
+    let Some(server) = RedisServer::start_with(&["--rename-command", "INFO", ""]) else {
+        skip(&format!("{REDIS_SERVER} did not start"));
+        return;
+    };
+    let store = store_at(&server.url());
+    store.check().await.unwrap();
+    let m = SessionManager::new(&store, common::config());
+    let t = common::t0();
+    let cookie = login(&m, "hidden", None, common::meta("ua"), t)
+        .await
+        .unwrap()
+        .id
+        .expose();
+    assert!(m.authenticate(&cookie, t).await.unwrap().is_some());
+}
+
 /// A test CA and a TLS-only server with its certificate `cert`.
 fn tls_server(cert: &str, auth_clients: bool) -> Option<(Pki, RedisServer)> {
     let pki = pki()?;

@@ -579,6 +579,14 @@ mod tests {
         );
         assert!(PasswordParams::new(16, 1, 2).is_ok());
         assert!(PasswordParams::new(MAX_MEMORY_KIB, MAX_ITERATIONS, MAX_PARALLELISM).is_ok());
+        // 2 GiB, RFC 9106's first recommended option, is allowed; a byte
+        // of a KiB more is not.
+        let most = PasswordParams::new(2_097_152, 64, 64).unwrap();
+        assert_eq!(
+            (most.memory_kib(), most.iterations(), most.parallelism()),
+            (2_097_152, 64, 64)
+        );
+        assert!(PasswordParams::new(2_097_153, 1, 1).is_err());
     }
 
     #[test]

@@ -1059,3 +1059,59 @@ impl ThrottleStore for RedisStore {
         Ok(n == 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(policy: &str) -> String {
+        format!("# Memory\r\nused_memory:1\r\nmaxmemory_policy:{policy}\r\n")
+    }
+
+    /// Every shape a client gives an `INFO` reply (one text in RESP2 or
+    /// RESP3, one per node in a Cluster) yields every node's policy.
+    #[test]
+    fn policies_are_found_in_every_reply_shape() {
+        let bulk = |p: &str| Value::BulkString(info(p).into_bytes());
+        let policies = |value: &Value| {
+            let mut out = Vec::new();
+            collect_policies(value, &mut out);
+            out
+        };
+        assert_eq!(policies(&bulk("noeviction")), ["noeviction"]);
+        assert_eq!(
+            policies(&Value::SimpleString(info("allkeys-lru"))),
+            ["allkeys-lru"]
+        );
+        assert_eq!(
+            policies(&Value::VerbatimString {
+                format: redis::VerbatimFormat::Text,
+                text: info("volatile-lru"),
+            }),
+            ["volatile-lru"]
+        );
+        assert_eq!(
+            policies(&Value::Array(vec![bulk("noeviction"), bulk("allkeys-lfu")])),
+            ["noeviction", "allkeys-lfu"]
+        );
+        assert_eq!(
+            policies(&Value::Set(vec![bulk("allkeys-random")])),
+            ["allkeys-random"]
+        );
+        assert_eq!(
+            policies(&Value::Map(vec![
+                (
+                    Value::SimpleString("127.0.0.1:7000".into()),
+                    bulk("noeviction")
+                ),
+                (
+                    Value::SimpleString("127.0.0.1:7001".into()),
+                    bulk("volatile-ttl")
+                ),
+            ])),
+            ["noeviction", "volatile-ttl"]
+        );
+        assert!(policies(&Value::Int(1)).is_empty());
+        assert!(policies(&Value::Nil).is_empty());
+    }
+}
