@@ -459,6 +459,21 @@ mod tests {
         );
         assert!(h.needs_rehash(&short_out));
         assert!(h.needs_rehash("not a hash"));
+        // Each difference alone, in a hash that parses: a key id, associated
+        // data, another salt length, another output length.
+        let (params, salt, out) = (parts[3], parts[4], parts[5]);
+        let salt8 = "c2FsdHNhbHQ"; // 8 bytes
+        let out16 = "AAAAAAAAAAAAAAAAAAAAAA"; // 16 bytes
+        for other in [
+            format!("$argon2id$v=19${params},keyid=AAAAAA${salt}${out}"),
+            format!("$argon2id$v=19${params},data=AAAAAA${salt}${out}"),
+            format!("$argon2id$v=19${params}${salt8}${out}"),
+            format!("$argon2id$v=19${params}${salt}${out16}"),
+        ] {
+            assert!(Stored::parse(&other).is_ok(), "{other}");
+            assert!(h.needs_rehash(&other), "{other}");
+        }
+        assert!(!h.needs_rehash(&format!("$argon2id$v=19${params}${salt}${out}")));
     }
 
     #[test]
