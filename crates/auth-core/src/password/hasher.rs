@@ -474,6 +474,12 @@ mod tests {
             assert!(h.needs_rehash(&other), "{other}");
         }
         assert!(!h.needs_rehash(&format!("$argon2id$v=19${params}${salt}${out}")));
+        // A stored hash at every verification limit is read (and one past
+        // any of them refused, see malformed_hashes_say_why).
+        for limits in ["m=2097152,t=1,p=1", "m=512,t=64,p=1", "m=512,t=1,p=64"] {
+            let at = format!("$argon2id$v=19${limits}${salt}${out}");
+            assert!(Stored::parse(&at).is_ok(), "{at}");
+        }
     }
 
     #[test]
