@@ -226,6 +226,19 @@ pub async fn touch_is_rate_limited<S: SessionStore>(store: S) {
 pub async fn idle_and_absolute_expiry<S: SessionStore>(store: S) {
     let t = t0();
     let m = SessionManager::new(&store, config());
+    // Store level: a record past its deadline is neither loaded nor listed,
+    // whatever the backend still holds (a Redis key expires by Redis's own
+    // clock, later than this injected one).
+    let lister = user("lister");
+    let key = key_for(&store, &lister);
+    let rec = record(&lister, t, "ua");
+    assert_eq!(
+        store.create(&key, &rec, 0, 8).await.unwrap(),
+        Created::Stored
+    );
+    assert_eq!(store.list(&lister, t + 599).await.unwrap().len(), 1);
+    assert!(store.list(&lister, t + 600).await.unwrap().is_empty());
+    assert!(store.load(&key, t + 600).await.unwrap().is_none());
     // Idle: unused for the idle timeout.
     let idle = login(&m, &user("idle"), None, meta("ua"), t)
         .await
