@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Per-file mutation results, as the table in docs/security.md shows them.
 
-    python3 .ci/mutants-summary.py target/mutants/core/mutants.out [more dirs...]
+    python3 .ci/mutants-summary.py [--list LIST] target/mutants/core/mutants.out [more dirs...]
 
 Reads each directory's outcomes.json (and previously_caught.txt, which
 cargo-mutants writes when run with --iterate) and prints one row per file:
 caught, missed, timeout (the tests hung: detected), unviable. A mutant seen
-in several directories counts once, with its latest outcome.
+in several directories counts once, with its latest outcome: give the
+directories oldest first.
+
+With --list LIST (the output of `cargo mutants --list` with the same
+filters, on the code the last run tested), only the mutants the code has
+now count: a file edited between runs leaves names behind that no longer
+exist.
 """
 
 import collections
@@ -19,8 +25,13 @@ KINDS = {"CaughtMutant": "caught", "MissedMutant": "missed", "Timeout": "timeout
 
 
 def main():
+    args = sys.argv[1:]
+    current = None
+    if args[:1] == ["--list"]:
+        current = set(pathlib.Path(args[1]).read_text().splitlines())
+        args = args[2:]
     outcome = {}
-    for d in map(pathlib.Path, sys.argv[1:]):
+    for d in map(pathlib.Path, args):
         prev = d / "previously_caught.txt"
         if prev.exists():
             for name in prev.read_text().splitlines():
@@ -33,6 +44,11 @@ def main():
             kind = KINDS.get(o["summary"])
             if kind:
                 outcome[scenario["Mutant"]["name"]] = kind
+    if current is not None:
+        missing = current - outcome.keys()
+        if missing:
+            sys.exit(f"{len(missing)} listed mutants have no outcome, e.g. {sorted(missing)[0]}")
+        outcome = {name: kind for name, kind in outcome.items() if name in current}
     table = collections.defaultdict(collections.Counter)
     for name, kind in outcome.items():
         table[name.split(":", 1)[0]][kind] += 1
