@@ -675,6 +675,14 @@ async fn token_keys_hold_no_raw_token_and_all_expire() {
     ] {
         assert!(!dump.contains(&secret), "{secret} in {dump}");
     }
+    // "Revoke everything" moves the generation, kept well past the age at
+    // which a login ticket is refused (LOGIN_TICKET_TTL + an hour).
+    s.revoke_all(&user, t + 2).await.unwrap();
+    let generation = pttl(&mut conn, &store.token_generation_key(&user)).await;
+    assert!(
+        (4_190_000..=4_200_000).contains(&generation),
+        "generation TTL {generation} ms"
+    );
 }
 
 #[tokio::test]
