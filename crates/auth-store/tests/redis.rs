@@ -1368,6 +1368,15 @@ async fn redis_cluster() {
         Error::Misuse("with buckets, session keys must be drawn in the user's bucket")
     );
     assert!(store.list(&user, t).await.unwrap().is_empty());
+    // The same for a token family's first refresh token.
+    let family =
+        auth_core::tokens::FamilyRecord::new(&user, &stray, &serde_json::Map::new(), t, 60, 600)
+            .unwrap();
+    assert_eq!(
+        store.create_family(&family, 0, 8).await.unwrap_err(),
+        Error::Misuse("with buckets, refresh tokens must be drawn in the user's bucket")
+    );
+    assert!(store.list_families(&user, t).await.unwrap().is_empty());
 }
 
 async fn pexpiretime(conn: &mut redis::aio::MultiplexedConnection, key: &str) -> i64 {
