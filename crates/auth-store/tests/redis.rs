@@ -683,6 +683,21 @@ async fn token_keys_hold_no_raw_token_and_all_expire() {
         (4_190_000..=4_200_000).contains(&generation),
         "generation TTL {generation} ms"
     );
+    // A family Redis holds that does not parse is store_corrupt, never a
+    // made-up "unknown" or a rotation.
+    let third = issue(&s, &user, t + 3).await.unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(store.family_key(&user, &third.family_id))
+        .arg("garbage")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.refresh(&third.refresh_token.expose(), t + 4)
+            .await
+            .unwrap_err(),
+        Error::StoreCorrupt("token family does not parse")
+    );
 }
 
 #[tokio::test]
