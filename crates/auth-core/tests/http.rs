@@ -301,6 +301,14 @@ fn outcomes_that_are_not_errors() {
     assert_eq!((r.status(), r.code(), r.message()), (403, "csrf", "no"));
     assert_eq!(r.www_authenticate("x"), None);
     assert_eq!(r.body(), r#"{"error":"csrf","message":"no"}"#);
+
+    let r = Rejection::not_found();
+    assert_eq!(
+        (r.status(), r.code(), r.message()),
+        (404, "not_found", "there is nothing here")
+    );
+    assert_eq!(r.www_authenticate("x"), None);
+    assert!(!r.clears_session());
 }
 
 #[test]

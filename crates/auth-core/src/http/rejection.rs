@@ -64,7 +64,7 @@ struct Challenge {
 /// ([`Rejection::unauthenticated`]), a missing role
 /// ([`Rejection::insufficient_scope`]), a malformed request
 /// ([`Rejection::invalid_request`]), a refused cross-site request
-/// ([`Rejection::csrf`]).
+/// ([`Rejection::csrf`]), nothing at that address ([`Rejection::not_found`]).
 ///
 /// The message never carries what the error holds (a store's own error
 /// text, a user id, a time): those are for the server's log, where the
@@ -307,6 +307,14 @@ impl Rejection {
     #[must_use]
     pub fn csrf(why: &'static str) -> Self {
         Self::new(403, "csrf", why)
+    }
+
+    /// No such resource (an unknown route, or a session handle the user
+    /// does not have): 404 `not_found`, so that every adapter's "not
+    /// here" is the same JSON.
+    #[must_use]
+    pub fn not_found() -> Self {
+        Self::new(404, "not_found", "there is nothing here")
     }
 
     /// The HTTP status code.

@@ -218,16 +218,34 @@ impl<S: SessionStore> SessionManager<S> {
         meta: SessionMeta,
         now: u64,
     ) -> Result<NewSession, Error> {
+        self.login_with_data(ticket, presented, meta, Map::new(), now)
+            .await
+    }
+
+    /// [`Self::login`] with the session's application data (the user's
+    /// roles, say) in the record from the start: one write, where `login`
+    /// then [`Self::set_session_data`] would be two. Data over
+    /// [`MAX_DATA_LEN`](super::MAX_DATA_LEN) is refused with
+    /// [`Error::RecordTooLarge`] before anything is written.
+    pub async fn login_with_data(
+        &self,
+        ticket: LoginTicket,
+        presented: Option<&str>,
+        meta: SessionMeta,
+        data: Map<String, Value>,
+        now: u64,
+    ) -> Result<NewSession, Error> {
         if now.saturating_sub(ticket.issued) > LOGIN_TICKET_TTL {
             return Err(Error::StaleLogin);
         }
-        let record = SessionRecord::new(
+        let mut record = SessionRecord::new(
             &ticket.user_id,
             now,
             self.config.idle_timeout,
             self.config.absolute_timeout,
             meta,
         )?;
+        record.set_data(data)?;
         if let Some(old) = presented.and_then(SessionId::parse) {
             self.store.delete(&old.store_key()).await?;
         }

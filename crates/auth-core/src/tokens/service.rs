@@ -221,6 +221,27 @@ pub struct Access<C> {
     pub claims: C,
 }
 
+impl Access<Value> {
+    /// The same token with its application claims read as `C` (an
+    /// adapter authenticates once with [`Value`] claims, and each handler
+    /// reads them as its own type): [`Error::InvalidClaim`] if they do not
+    /// fit.
+    pub fn into_claims<C: DeserializeOwned>(self) -> Result<Access<C>, Error> {
+        let claims = C::deserialize(self.claims).map_err(|_| Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        })?;
+        Ok(Access {
+            user_id: self.user_id,
+            family_id: self.family_id,
+            jti: self.jti,
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            claims,
+        })
+    }
+}
+
 /// One of a user's logins, for a "your devices" list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -337,18 +358,15 @@ impl<S> TokenService<S> {
         let missing = |claim: &str| Error::MissingClaim(claim.into());
         let mut app = claims.custom.rest;
         app.retain(|name, _| !RESERVED_CLAIMS.contains(&name.as_str()));
-        let app = C::deserialize(Value::Object(app)).map_err(|_| Error::InvalidClaim {
-            claim: "(custom claims)".into(),
-            reason: "do not match the expected claims type",
-        })?;
-        Ok(Access {
+        Access {
             user_id: claims.sub.ok_or_else(|| missing("sub"))?,
             family_id: claims.custom.sid,
             jti: claims.jti.ok_or_else(|| missing("jti"))?,
             issued_at: claims.iat.ok_or_else(|| missing("iat"))?,
             expires_at: claims.exp.ok_or_else(|| missing("exp"))?,
-            claims: app,
-        })
+            claims: Value::Object(app),
+        }
+        .into_claims()
     }
 
     /// The denylist key of an access token: a hash of the issuer and the
@@ -502,7 +520,23 @@ impl<S: TokenStore> TokenService<S> {
     /// access token has expired logs out with
     /// [`TokenService::logout_refresh`].
     pub async fn logout(&self, access_token: &str, now: u64) -> Result<bool, Error> {
-        let access = self.revoke_access(access_token, now).await?;
+        let access: Access<Value> = self.verify(access_token, now)?;
+        self.logout_access(&access, now).await
+    }
+
+    /// [`TokenService::logout`] for an access token the request already
+    /// authenticated ([`TokenService::authenticate`]): no second
+    /// verification. Denies its `jti` until it expires and revokes its
+    /// family; returns whether the family was still live.
+    pub async fn logout_access<C>(&self, access: &Access<C>, now: u64) -> Result<bool, Error> {
+        self.store
+            .deny(
+                &access.user_id,
+                &self.deny_key(&access.jti),
+                access.expires_at.saturating_add(self.config.leeway),
+                now,
+            )
+            .await?;
         self.store
             .delete_family(&access.user_id, &access.family_id)
             .await
