@@ -93,12 +93,14 @@
 #[doc = include_str!("../../../docs/tokens.md")]
 pub struct TokensDoctests;
 
+mod any;
 mod memory;
 mod memory_tokens;
 #[cfg(feature = "redis")]
 mod redis;
 
 // The embedded default.
+pub use any::AnyStore;
 pub use memory::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_CAPACITY, MemoryStore};
 pub use memory_tokens::DEFAULT_TOKEN_CAPACITY;
 // Redis, standalone or Cluster.

@@ -509,3 +509,14 @@ async fn the_sweep_forgets_expired_throttle_states() {
         "MemoryStore { sessions: 0, capacity: 100000, token_entries: 0, token_capacity: 500000, throttle_entries: 0 }"
     );
 }
+
+/// Every suite again through [`AnyStore`]: the erased store forwards every
+/// call (a method that forwarded to the wrong one would fail these).
+mod any_store {
+    use super::{MemoryStore, common};
+    use auth_store::AnyStore;
+
+    crate::store_suite!(async { AnyStore::new(MemoryStore::new()) });
+    crate::token_suite!(async { AnyStore::new(MemoryStore::new()) });
+    crate::throttle_suite!(async { AnyStore::new(MemoryStore::new()) });
+}

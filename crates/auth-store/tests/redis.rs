@@ -1107,9 +1107,11 @@ async fn fails_closed_while_redis_is_down_and_recovers_by_itself() {
     .await;
     let cookie = s.id.expose();
     assert!(m.authenticate(&cookie, t + 1).await.unwrap().is_some());
+    store.ping().await.unwrap();
 
     // Redis dies mid-run.
     server.stop();
+    fails_closed("ping", store.ping()).await;
     for _ in 0..2 {
         fails_closed("authenticate", m.authenticate(&cookie, t + 2)).await;
         fails_closed("login", login(&m, &user, None, common::meta("ua"), t + 2)).await;
@@ -1121,6 +1123,7 @@ async fn fails_closed_while_redis_is_down_and_recovers_by_itself() {
 
     // Back on the same port: the same store object recovers.
     assert!(server.restart(), "redis-server restarts on port {port}");
+    eventually("ping after restart", async || store.ping().await).await;
     let again = eventually("login after restart", async || {
         login(&m, &user, None, common::meta("ua"), t + 3).await
     })

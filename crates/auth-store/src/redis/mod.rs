@@ -493,6 +493,21 @@ impl RedisStore {
         self.bounded(self.conn_checked()).await.map(drop)
     }
 
+    /// Asks Redis whether it answers now (`PING`, under the same time
+    /// bound as every call): a health check. `store_unavailable` when it
+    /// does not; a store that recovered answers again without a restart.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.bounded(async {
+            let pong: String = self.query(&redis::cmd("PING")).await?;
+            if pong == "PONG" {
+                Ok(())
+            } else {
+                Err(Error::StoreUnavailable("redis answered PING oddly".into()))
+            }
+        })
+        .await
+    }
+
     /// The prefix and, with buckets, the hash tag of a bucket.
     fn base(&self, bucket: Option<u8>) -> String {
         match bucket {

@@ -796,6 +796,47 @@ pub async fn records_are_bounded<S: SessionStore>(store: S) {
     );
 }
 
+/// A login with data stores it in the one write that creates the session;
+/// data over the limit is refused and creates nothing (the login's ticket
+/// is spent, and the user still has no session).
+pub async fn login_with_data_writes_once<S: SessionStore>(store: S) {
+    let store = Counting::new(store);
+    let t = t0();
+    let m = SessionManager::new(&store, config());
+    let ann = user("ann");
+    let mut data = serde_json::Map::new();
+    data.insert("roles".into(), serde_json::json!(["admin", "user"]));
+    let ticket = m.begin_login(&ann, t).await.unwrap();
+    let calls = store.calls.load(Ordering::SeqCst);
+    let s = m
+        .login_with_data(ticket, None, meta("ua"), data.clone(), t)
+        .await
+        .unwrap();
+    assert_eq!(store.calls.load(Ordering::SeqCst) - calls, 1, "one create");
+    assert_eq!(store.updates.load(Ordering::SeqCst), 0, "no update");
+    assert_eq!(s.record.data(), &data);
+    let a = m
+        .authenticate(&s.id.expose(), t + 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.record.data(), &data);
+
+    let mut big = serde_json::Map::new();
+    big.insert("k".into(), serde_json::json!("x".repeat(MAX_DATA_LEN)));
+    let ticket = m.begin_login(&ann, t).await.unwrap();
+    assert_eq!(
+        m.login_with_data(ticket, None, meta("ua"), big, t + 2)
+            .await
+            .unwrap_err(),
+        Error::RecordTooLarge {
+            limit: MAX_DATA_LEN,
+            actual: MAX_DATA_LEN + 8
+        }
+    );
+    assert_eq!(m.list(&ann, t + 2).await.unwrap().len(), 1);
+}
+
 /// Many tasks log in, touch and log out for the same few users at once; at
 /// the end the per-user index and the sessions agree, and nothing that was
 /// destroyed can be read.
@@ -896,6 +937,7 @@ macro_rules! store_suite {
             writes_never_revive_an_expired_session,
             sessions_per_user_are_bounded,
             records_are_bounded,
+            login_with_data_writes_once,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_use_keeps_index_and_sessions_consistent() {

@@ -418,6 +418,26 @@ pub async fn logout_ends_access_and_refresh<S: TokenStore>(store: S) {
         Error::UnknownRefresh
     );
     assert!(s.list(&u, t + 4).await.unwrap().is_empty());
+
+    // Logging out with an access token already authenticated: its family
+    // ends (refresh token too); a second time finds nothing live.
+    let third = issue(&s, &u, t + 5).await.unwrap();
+    let access = s
+        .authenticate::<Roles>(&third.access_token, t + 5)
+        .await
+        .unwrap();
+    assert!(s.logout_access(&access, t + 6).await.unwrap());
+    assert_eq!(
+        s.authenticate::<Roles>(&third.access_token, t + 7)
+            .await
+            .unwrap_err(),
+        Error::Revoked
+    );
+    assert_eq!(
+        s.refresh(&refresh_text(&third), t + 7).await.unwrap_err(),
+        Error::UnknownRefresh
+    );
+    assert!(!s.logout_access(&access, t + 8).await.unwrap());
 }
 
 pub async fn families_are_listed_revoked_and_bounded<S: TokenStore>(store: S) {
