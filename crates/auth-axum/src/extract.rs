@@ -1,0 +1,474 @@
+//! Extractors: who the request is from, as the core decides.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use auth_core::Error;
+use auth_core::http::{CookieSession, CsrfHeaders, Rejection, Via, authenticate_cookie, bearer};
+use auth_core::session::{ActiveSession, SessionRecord};
+use auth_core::tokens::Access;
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::HeaderName;
+use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, USER_AGENT};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::{Auth, AuthRejection, ROLES, roles_of};
+
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+const CSRF_HEADER: HeaderName = HeaderName::from_static(auth_core::http::csrf::CSRF_HEADER);
+
+/// Every value of header `name`, as sent.
+fn values<'a>(parts: &'a Parts, name: &HeaderName) -> Vec<&'a [u8]> {
+    parts
+        .headers
+        .get_all(name)
+        .iter()
+        .map(axum::http::HeaderValue::as_bytes)
+        .collect()
+}
+
+/// The headers the CSRF check reads.
+fn csrf_headers(parts: &Parts) -> CsrfHeaders<'_> {
+    let one = |name: &HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .map(axum::http::HeaderValue::as_bytes)
+    };
+    CsrfHeaders {
+        sec_fetch_site: one(&SEC_FETCH_SITE),
+        origin: one(&ORIGIN),
+        host: one(&HOST).or_else(|| parts.uri.authority().map(|a| a.as_str().as_bytes())),
+        csrf_token: one(&CSRF_HEADER),
+    }
+}
+
+impl<S> FromRequestParts<S> for Auth
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_ref(state))
+    }
+}
+
+/// The live session a request's cookie names, after the CSRF check of an
+/// unsafe method (`Sec-Fetch-Site`/`Origin`, and the `X-CSRF-Token` header
+/// against the session's token).
+///
+/// Authenticating costs one store read, and a write only when the idle
+/// deadline is due to move. Refusals: 401 `unauthenticated` without a live
+/// session (clearing a cookie that named none), 403 `csrf`, 400 for a
+/// malformed `Cookie` header, 503 when the store is down. As
+/// `Option<Session>`, a request without a live session is `None`; the
+/// other refusals stand.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The session handle: act on it ([`Auth::logout_session`],
+    /// [`Auth::rotate_session`], the manager's `*_session` methods), never
+    /// by reading the cookie again.
+    pub active: ActiveSession,
+}
+
+impl Session {
+    /// The session's user.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        &self.active.record.user_id
+    }
+
+    /// The session's record (times, data, login metadata).
+    #[must_use]
+    pub const fn record(&self) -> &SessionRecord {
+        &self.active.record
+    }
+
+    /// The session's non-secret handle, as in the session list.
+    #[must_use]
+    pub fn handle(&self) -> String {
+        self.active.key.handle()
+    }
+}
+
+/// The request's session, if its cookie names a live one: `Ok(None)` for
+/// no cookie or a dead one (with the refusal that would clear it).
+async fn find_session(
+    auth: &Auth,
+    parts: &mut Parts,
+) -> Result<Option<Session>, (Rejection, bool)> {
+    if let Some(session) = parts.extensions.get::<Session>() {
+        return Ok(Some(session.clone()));
+    }
+    let sessions = auth
+        .inner
+        .sessions
+        .as_ref()
+        .ok_or_else(|| misuse("auth-axum: no session store is configured", Via::Cookie))?;
+    let cookies = values(parts, &COOKIE);
+    let found = authenticate_cookie(sessions, auth.http().cookies(), &cookies, auth.now())
+        .await
+        .map_err(|r| (r, true))?;
+    let active = match found {
+        CookieSession::Active(active) => active,
+        CookieSession::Ended => return Err((Rejection::unauthenticated(false, true), false)),
+        _ => return Ok(None),
+    };
+    auth.http()
+        .check_csrf(
+            parts.method.as_str(),
+            csrf_headers(parts),
+            active.record.csrf_token(),
+        )
+        .map_err(|r| (r, true))?;
+    let session = Session { active };
+    parts.extensions.insert(session.clone());
+    Ok(Some(session))
+}
+
+/// A refusal for a programming error of the app (logged by the caller).
+fn misuse(what: &'static str, via: Via) -> (Rejection, bool) {
+    tracing::error!("{what}");
+    (Rejection::from_error(&Error::Misuse(what), via), true)
+}
+
+impl<S> FromRequestParts<S> for Session
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        match find_session(&auth, parts).await {
+            Ok(Some(session)) => Ok(session),
+            Ok(None) => Err(auth.refuse(&Rejection::unauthenticated(false, false))),
+            Err((rejection, _)) => Err(auth.refuse(&rejection)),
+        }
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for Session
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        match find_session(&auth, parts).await {
+            Ok(found) => Ok(found),
+            // A dead session's cookie is no session; the refusals that
+            // are not "no session" stand.
+            Err((_, false)) => Ok(None),
+            Err((rejection, true)) => Err(auth.refuse(&rejection)),
+        }
+    }
+}
+
+/// An access token from `Authorization: Bearer`, verified (signature,
+/// `typ`, issuer, audience, expiry) and checked against the store (its
+/// login still live, its `jti` not denied), with the app's claims as `C`.
+///
+/// Refusals follow RFC 6750: 401 with a bare challenge without a token,
+/// 401 `invalid_token` (code: why) for a bad one, 400 `invalid_request`
+/// for a malformed header or a token in the query, 503 when the store is
+/// down. As `Option<Bearer<C>>`, a request without a token is `None`.
+/// No CSRF check: a browser never attaches a Bearer token by itself.
+#[derive(Clone, Debug)]
+pub struct Bearer<C = Value> {
+    /// The verified token: user, login (family), `jti`, times, claims.
+    pub access: Access<C>,
+}
+
+/// The request's access token, if it has one.
+async fn find_bearer(auth: &Auth, parts: &mut Parts) -> Result<Option<Access<Value>>, Rejection> {
+    if let Some(access) = parts.extensions.get::<Access<Value>>() {
+        return Ok(Some(access.clone()));
+    }
+    let headers = values(parts, &AUTHORIZATION);
+    let Some(token) = bearer(&headers, parts.uri.query())? else {
+        return Ok(None);
+    };
+    let tokens = auth
+        .inner
+        .tokens
+        .as_ref()
+        .ok_or_else(|| misuse("auth-axum: no token service is configured", Via::Bearer).0)?;
+    let access = tokens
+        .authenticate::<Value>(token, auth.now())
+        .await
+        .map_err(|e| log_error(&e, Via::Bearer))?;
+    parts.extensions.insert(access.clone());
+    Ok(Some(access))
+}
+
+/// The core's refusal for `error`, logged when it is the server's fault.
+fn log_error(error: &Error, via: Via) -> Rejection {
+    let rejection = Rejection::from_error(error, via);
+    if rejection.status() >= 500 {
+        tracing::error!(code = rejection.code(), error = %error, "auth-axum: request failed");
+    }
+    rejection
+}
+
+/// `access` with its claims read as `C`: 401 `invalid_claim` if they do
+/// not fit.
+fn typed<C: DeserializeOwned>(access: Access<Value>) -> Result<Bearer<C>, Rejection> {
+    access
+        .into_claims()
+        .map(|access| Bearer { access })
+        .map_err(|e| Rejection::from_error(&e, Via::Bearer))
+}
+
+impl<S, C> FromRequestParts<S> for Bearer<C>
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+    C: DeserializeOwned,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        match find_bearer(&auth, parts).await {
+            Ok(Some(access)) => typed(access).map_err(|r| auth.refuse(&r)),
+            Ok(None) => Err(auth.refuse(&Rejection::unauthenticated(true, false))),
+            Err(rejection) => Err(auth.refuse(&rejection)),
+        }
+    }
+}
+
+impl<S, C> OptionalFromRequestParts<S> for Bearer<C>
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+    C: DeserializeOwned,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        match find_bearer(&auth, parts).await {
+            Ok(Some(access)) => typed(access).map(Some).map_err(|r| auth.refuse(&r)),
+            Ok(None) => Ok(None),
+            Err(rejection) => Err(auth.refuse(&rejection)),
+        }
+    }
+}
+
+/// How a [`User`] authenticated.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Credential {
+    /// A session cookie (CSRF-checked).
+    Session(Session),
+    /// A Bearer access token.
+    Bearer(Access<Value>),
+}
+
+/// The authenticated user of a request, by a Bearer token when the request
+/// carries an `Authorization` header and by the session cookie otherwise,
+/// with the user's roles (the `roles` array of the token's claims or of
+/// the session's data).
+///
+/// Refusals are those of [`Bearer`] and [`Session`]; without either
+/// credential, 401 `unauthenticated` with a bare Bearer challenge when the
+/// app issues tokens. As `Option<User>`, a request with neither is `None`.
+/// A [`RequireRole`](crate::RequireRole) layer in front has already
+/// extracted it: the handler gets it without a second store read.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// The user's id.
+    pub id: String,
+    /// The user's roles.
+    pub roles: Vec<String>,
+    /// How the request authenticated.
+    pub credential: Credential,
+}
+
+impl User {
+    /// Whether the user has `role`.
+    #[must_use]
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// 403 `insufficient_scope` (with the RFC 6750 challenge naming the
+    /// role, for a Bearer token) unless the user has `role`.
+    pub fn require_role(&self, auth: &Auth, role: &str) -> Result<(), AuthRejection> {
+        if self.has_role(role) {
+            return Ok(());
+        }
+        let via = match self.credential {
+            Credential::Bearer(_) => Via::Bearer,
+            Credential::Session(_) => Via::Cookie,
+        };
+        Err(auth.refuse(&Rejection::insufficient_scope(role, via)))
+    }
+}
+
+/// The request's user, if it carries a credential; the refusal otherwise
+/// says what the request lacks, and whether it is a "no credentials" case
+/// (`false` in the pair: an `Option<User>` is then `None`).
+pub(crate) async fn find_user(
+    auth: &Auth,
+    parts: &mut Parts,
+) -> Result<Option<User>, (Rejection, bool)> {
+    if let Some(user) = parts.extensions.get::<User>() {
+        return Ok(Some(user.clone()));
+    }
+    let user = if let Some(access) = find_bearer(auth, parts).await.map_err(|r| (r, true))? {
+        User {
+            id: access.user_id.clone(),
+            roles: roles_of(access.claims.get(ROLES)),
+            credential: Credential::Bearer(access),
+        }
+    } else {
+        let bearer_too = auth.inner.tokens.is_some();
+        match find_session(auth, parts).await {
+            Ok(Some(session)) => User {
+                id: session.user_id().into(),
+                roles: roles_of(session.record().data().get(ROLES)),
+                credential: Credential::Session(session),
+            },
+            Ok(None) => return Ok(None),
+            Err((_, false)) => {
+                return Err((Rejection::unauthenticated(bearer_too, true), false));
+            }
+            Err(refused) => return Err(refused),
+        }
+    };
+    parts.extensions.insert(user.clone());
+    Ok(Some(user))
+}
+
+impl<S> FromRequestParts<S> for User
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        match find_user(&auth, parts).await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => Err(auth.refuse(&Rejection::unauthenticated(
+                auth.inner.tokens.is_some(),
+                false,
+            ))),
+            Err((rejection, _)) => Err(auth.refuse(&rejection)),
+        }
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for User
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        match find_user(&auth, parts).await {
+            Ok(found) => Ok(found),
+            Err((_, false)) => Ok(None),
+            Err((rejection, true)) => Err(auth.refuse(&rejection)),
+        }
+    }
+}
+
+/// A session login request, checked against login CSRF: where it comes
+/// from (`Sec-Fetch-Site`/`Origin`) and its `X-CSRF-Token` against the
+/// pre-session CSRF cookie ([`Auth::login_csrf_cookie`] sets it on the
+/// page with the form). It remembers the session cookie the request came
+/// with, so that the login ends that session instead of adopting it, and
+/// the client's address and user agent, for throttling and the session
+/// list.
+///
+/// The address is the peer's IP when the app serves with
+/// `into_make_service_with_connect_info::<SocketAddr>()`, else `unknown`
+/// (an app behind a proxy sets [`LoginRequest::address`] from the header
+/// its proxy writes). Refusals: 403 `csrf`, 400 for a malformed `Cookie`
+/// header. `Debug` does not show the old session cookie.
+pub struct LoginRequest {
+    /// The client's address (for throttling per address).
+    pub address: String,
+    /// The client's `User-Agent`, if it sent a readable one.
+    pub user_agent: Option<String>,
+    presented: Option<Zeroizing<String>>,
+}
+
+impl LoginRequest {
+    /// The session cookie the request came with, if any.
+    pub(crate) fn presented(&self) -> Option<&str> {
+        self.presented.as_ref().map(|p| p.as_str())
+    }
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("address", &self.address)
+            .field("user_agent", &self.user_agent)
+            .field("presented", &self.presented.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl<S> FromRequestParts<S> for LoginRequest
+where
+    Auth: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_ref(state);
+        let cookies = values(parts, &COOKIE);
+        auth.http()
+            .check_login_csrf(parts.method.as_str(), csrf_headers(parts), &cookies)
+            .map_err(|r| auth.refuse(&r))?;
+        let presented = auth
+            .http()
+            .cookies()
+            .find_session(&cookies)
+            .map_err(|r| auth.refuse(&r))?
+            .map(|p| Zeroizing::new(p.to_owned()));
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(
+                || "unknown".into(),
+                |ConnectInfo(peer)| peer.ip().to_string(),
+            );
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        Ok(Self {
+            address,
+            user_agent,
+            presented,
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! # auth-demo
+//!
+//! The demo server of the auth toolkit: session and JWT logins, CSRF,
+//! roles, refresh with reuse detection and revocation, over one HTTP
+//! contract (docs/axum.md lists it) that every framework adapter serves
+//! the same way. `cargo run -p auth-demo` starts it on the in-memory store
+//! at <http://127.0.0.1:3000/>.
+//!
+//! The library half builds the app ([`build`]) so that tests and benches
+//! can run it; the binary parses the command line and serves it.
+//!
+//! ```no_run
+//! # #[tokio::main] async fn main() -> Result<(), String> {
+//! let demo = auth_demo::build(auth_demo::Options::default()).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.map_err(|e| e.to_string())?;
+//! auth_demo::serve(listener, demo).await.map_err(|e| e.to_string())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod routes;
+mod users;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_axum::Auth;
+use auth_core::http::{CookieConfig, HttpConfig};
+use auth_core::password::{PasswordHasher, PasswordLogin, PasswordParams};
+use auth_core::session::SessionConfig;
+use auth_core::throttle::ThrottleConfig;
+use auth_core::tokens::{TokenConfig, TokenService};
+use auth_core::{Algorithm, Error, Family, KeySet, SigningKey, SystemClock};
+use auth_store::{AnyStore, MemoryStore, RedisStore};
+use axum::Router;
+
+pub use users::{DemoUser, Users};
+
+/// The issuer and audience of the demo's access tokens.
+pub const ISSUER: &str = "auth-demo";
+
+/// How the demo is set up (the command line's options).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `memory`, or a `redis://` / `rediss://` URL.
+    pub store: String,
+    /// The access tokens' algorithm.
+    pub alg: Algorithm,
+    /// A private key file (JWK or PEM, as `authtool keygen` writes it);
+    /// `None`: a key generated at start-up.
+    pub key: Option<PathBuf>,
+    /// A users file (JSON; see [`Users::from_json`]); `None`: alice and bob.
+    pub users: Option<PathBuf>,
+    /// Cookies without `Secure` and the `__Host-` prefix, for a plain-HTTP
+    /// host that is not localhost. Development only; logged loudly.
+    pub insecure_http: bool,
+    /// Argon2id parameters (the default: OWASP's).
+    pub password_params: PasswordParams,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            store: "memory".into(),
+            alg: Algorithm::Es256,
+            key: None,
+            users: None,
+            insecure_http: false,
+            password_params: PasswordParams::default(),
+        }
+    }
+}
+
+/// Which store the demo runs on, kept typed for the health check.
+#[derive(Clone)]
+enum Health {
+    Memory,
+    Redis(Arc<RedisStore>),
+}
+
+/// The built demo: the router and what it runs on.
+#[derive(Debug)]
+pub struct Demo {
+    /// The app.
+    pub router: Router,
+    /// `memory` or `redis`.
+    pub store_kind: &'static str,
+    /// The access tokens' key id.
+    pub kid: String,
+}
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) auth: Auth,
+    pub(crate) users: Arc<Users>,
+    pub(crate) jwks: Arc<str>,
+    health: Health,
+}
+
+impl axum::extract::FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// Reads the signing key from `path` (a JWK, or PEM) for `alg`.
+fn load_key(path: &std::path::Path, alg: Algorithm) -> Result<SigningKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let key = if text.trim_start().starts_with('{') {
+        SigningKey::from_jwk(&text, Some(alg))
+    } else {
+        SigningKey::from_pem(&text, Some(alg))
+    };
+    key.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Builds the demo app from `options`: the store (a Redis store must
+/// answer now), the key, the users (their passwords hashed with Argon2id
+/// now), the session, token and login services, and the routes.
+pub async fn build(options: Options) -> Result<Demo, String> {
+    let (store, health, store_kind) = if options.store == "memory" {
+        let memory = Arc::new(MemoryStore::new());
+        memory
+            .spawn_sweeper(Duration::from_secs(60), SystemClock)
+            .map_err(|e| e.to_string())?;
+        (AnyStore::new(memory), Health::Memory, "memory")
+    } else if options.store.starts_with("redis://") || options.store.starts_with("rediss://") {
+        let redis = Arc::new(RedisStore::open(&options.store).map_err(|e| e.to_string())?);
+        redis
+            .check()
+            .await
+            .map_err(|e| format!("redis at {}: {e}", options.store))?;
+        (AnyStore::new(redis.clone()), Health::Redis(redis), "redis")
+    } else {
+        return Err(format!(
+            "--store must be `memory` or a redis:// URL, not {:?}",
+            options.store
+        ));
+    };
+
+    let signing = match &options.key {
+        Some(path) => load_key(path, options.alg)?,
+        None => SigningKey::generate(options.alg).map_err(|e| e.to_string())?,
+    };
+    let kid = signing.kid().to_owned();
+    let mut keys = KeySet::new();
+    keys.set_signing_key(signing).map_err(|e| e.to_string())?;
+    // An HMAC secret has nothing public to publish.
+    let jwks = if options.alg.family() == Family::Hmac {
+        String::from(r#"{"keys":[]}"#)
+    } else {
+        keys.to_jwks().map_err(|e| e.to_string())?
+    };
+
+    let hasher = PasswordHasher::new(options.password_params).map_err(|e| e.to_string())?;
+    let users = match &options.users {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Users::from_json(&text, &hasher).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Users::defaults(&hasher).map_err(|e: Error| e.to_string())?,
+    };
+
+    let sessions = SessionConfig::new();
+    let mut cookies = CookieConfig::new(sessions.absolute_timeout);
+    if options.insecure_http {
+        cookies = cookies.insecure_http();
+    }
+    let http = HttpConfig::new(ISSUER, cookies).map_err(|e| e.to_string())?;
+    let tokens = TokenService::new(keys, TokenConfig::new(ISSUER, ISSUER), store.clone())
+        .map_err(|e| e.to_string())?;
+    let logins = PasswordLogin::new(store.clone(), hasher, ThrottleConfig::new());
+    let auth = Auth::builder(http)
+        .sessions(store, sessions)
+        .tokens(tokens)
+        .passwords(logins)
+        .build();
+    let state = AppState {
+        auth,
+        users: Arc::new(users),
+        jwks: jwks.into(),
+        health,
+    };
+    Ok(Demo {
+        router: routes::router(state),
+        store_kind,
+        kid,
+    })
+}
+
+/// Serves `demo` on `listener` until Ctrl-C (with each client's address,
+/// for login throttling per address).
+pub async fn serve(listener: tokio::net::TcpListener, demo: Demo) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        demo.router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -1,0 +1,371 @@
+//! The demo's HTTP contract (docs/axum.md): every route and its answers.
+
+use std::net::SocketAddr;
+
+use auth_axum::{
+    Auth, AuthRejection, Bearer, ClearSession, JsonBody, LoginRequest, RequireRole, Session, User,
+};
+use auth_core::Error;
+use auth_core::http::Via;
+use auth_core::tokens::TokenPair;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{AppState, DemoUser, Health};
+
+/// The page's security headers: no script but the app's own file, no
+/// framing, no sniffing, no referrer.
+const PAGE_HEADERS: [(HeaderName, &str); 4] = [
+    (
+        HeaderName::from_static("content-security-policy"),
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
+    (HeaderName::from_static("x-content-type-options"), "nosniff"),
+    (HeaderName::from_static("x-frame-options"), "DENY"),
+    (HeaderName::from_static("referrer-policy"), "no-referrer"),
+];
+
+const PAGE: &str = include_str!("../assets/index.html");
+const SCRIPT: &str = include_str!("../assets/app.js");
+
+pub(crate) fn router(state: AppState) -> Router {
+    let admin = RequireRole::new(&state.auth, "admin");
+    Router::new()
+        .route("/", get(page))
+        .route("/app.js", get(script))
+        .route("/healthz", get(healthz))
+        .route("/session/login", post(session_login))
+        .route("/session/me", get(session_me))
+        .route("/session/sessions", get(session_list))
+        .route("/session/sessions/{handle}", delete(session_delete))
+        .route("/session/logout", post(session_logout))
+        .route("/session/logout-all", post(session_logout_all))
+        .route("/jwt/login", post(jwt_login))
+        .route("/jwt/me", get(jwt_me))
+        .route("/jwt/refresh", post(jwt_refresh))
+        .route("/jwt/logout", post(jwt_logout))
+        .route("/jwt/logout-all", post(jwt_logout_all))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/admin", get(admin_only).route_layer(admin))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// A login form's body.
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// A body carrying a refresh token.
+#[derive(Deserialize)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+type Answer = Result<Response, AuthRejection>;
+
+/// A JSON answer that must not be cached (it shows a credential's user).
+fn private_json(value: &Value) -> Response {
+    (
+        [
+            (CACHE_CONTROL, "no-store"),
+            (CONTENT_TYPE, "application/json"),
+        ],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+/// The user behind an authenticated id; a user removed since login is a
+/// server-side inconsistency (500), never a made-up identity.
+fn known<'a>(state: &'a AppState, id: &str) -> Result<&'a DemoUser, AuthRejection> {
+    state.users.by_id(id).ok_or_else(|| {
+        state.auth.error(
+            &Error::Misuse("an authenticated user is not in the users table"),
+            Via::Body,
+        )
+    })
+}
+
+/// The throttled password check for `credentials` from `address`: the
+/// user on success; 401 `invalid_credentials` alike for an unknown user
+/// and a wrong password.
+async fn check_password<'a>(
+    state: &'a AppState,
+    address: &str,
+    credentials: &Credentials,
+) -> Result<Option<&'a DemoUser>, AuthRejection> {
+    let user = state.users.by_name(&credentials.username);
+    state
+        .auth
+        .check_password(
+            &credentials.username,
+            address,
+            user.map(|u| u.hash.as_str()),
+            credentials.password.as_bytes(),
+        )
+        .await?;
+    Ok(user)
+}
+
+async fn page(State(state): State<AppState>, headers: HeaderMap) -> Answer {
+    let auth = &state.auth;
+    let cookies: Vec<&[u8]> = headers
+        .get_all(COOKIE)
+        .iter()
+        .map(axum::http::HeaderValue::as_bytes)
+        .collect();
+    let has_csrf = auth
+        .http()
+        .cookies()
+        .find_csrf(&cookies)
+        .map_err(|r| auth.refuse(&r))?
+        .is_some();
+    let page = PAGE.replace("{{CSRF_COOKIE}}", auth.http().cookies().csrf_name());
+    let html = (
+        PAGE_HEADERS,
+        [(CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    );
+    if has_csrf {
+        Ok(html.into_response())
+    } else {
+        // A visitor without a CSRF cookie gets a pre-session one, for the
+        // login form to echo.
+        Ok((auth.login_csrf_cookie()?, html).into_response())
+    }
+}
+
+async fn script() -> Response {
+    (
+        PAGE_HEADERS,
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Answer {
+    if let Health::Redis(redis) = &state.health {
+        redis
+            .ping()
+            .await
+            .map_err(|e| state.auth.error(&e, Via::Body))?;
+    }
+    Ok(private_json(&json!({"status": "ok"})))
+}
+
+async fn session_login(
+    State(state): State<AppState>,
+    login: LoginRequest,
+    JsonBody(credentials): JsonBody<Credentials>,
+) -> Answer {
+    // The ticket before the password check: a "log out everywhere" in
+    // between defeats this login. Taken for unknown names too, so that
+    // both cost the same.
+    let ticket = state
+        .auth
+        .begin_session_login(&credentials.username)
+        .await?;
+    let user = check_password(&state, &login.address, &credentials).await?;
+    let Some(user) = user else {
+        // check_password refuses unknown users; this cannot be reached.
+        return Err(state.auth.error(&Error::InvalidCredentials, Via::Body));
+    };
+    let cookies = state
+        .auth
+        .login_session(&login, ticket, user.claims())
+        .await?;
+    Ok((cookies, private_json(&json!({"user": user.json()}))).into_response())
+}
+
+async fn session_me(State(state): State<AppState>, session: Session) -> Answer {
+    let user = known(&state, session.user_id())?;
+    Ok(private_json(&json!({"user": user.json()})))
+}
+
+async fn session_list(State(state): State<AppState>, session: Session) -> Answer {
+    let auth = &state.auth;
+    let list = auth
+        .sessions()?
+        .list(session.user_id(), auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Cookie))?;
+    let current = session.handle();
+    let entries: Vec<Value> = list
+        .iter()
+        .map(|s| {
+            json!({
+                "handle": s.handle,
+                "created_at": s.created,
+                "last_seen_at": s.last_seen,
+                "user_agent": s.meta.user_agent(),
+                "current": s.handle == current,
+            })
+        })
+        .collect();
+    Ok(private_json(&Value::Array(entries)))
+}
+
+async fn session_delete(
+    State(state): State<AppState>,
+    session: Session,
+    handle: Result<Path<String>, PathRejection>,
+) -> Answer {
+    let auth = &state.auth;
+    // A path that does not decode (not UTF-8) names no session either.
+    let Ok(Path(handle)) = handle else {
+        return Err(auth.not_found());
+    };
+    let ended = auth
+        .sessions()?
+        .destroy_by_handle(session.user_id(), &handle, auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Cookie))?;
+    if ended {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(auth.not_found())
+    }
+}
+
+async fn session_logout(State(state): State<AppState>, session: Session) -> Answer {
+    let cleared = state.auth.logout_session(&session).await?;
+    Ok((StatusCode::NO_CONTENT, cleared, ()).into_response())
+}
+
+async fn session_logout_all(State(state): State<AppState>, session: Session) -> Answer {
+    let auth = &state.auth;
+    auth.sessions()?
+        .destroy_all(session.user_id(), auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Cookie))?;
+    let cleared = ClearSession::new(auth.http().cookies());
+    Ok((StatusCode::NO_CONTENT, cleared, ()).into_response())
+}
+
+/// `{"access_token","token_type","expires_in","refresh_token"}`.
+fn pair_json(pair: &TokenPair) -> Response {
+    private_json(&json!({
+        "access_token": pair.access_token,
+        "token_type": "Bearer",
+        "expires_in": pair.expires_in,
+        "refresh_token": *pair.refresh_token.expose(),
+    }))
+}
+
+async fn jwt_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    JsonBody(credentials): JsonBody<Credentials>,
+) -> Answer {
+    let auth = &state.auth;
+    let tokens = auth.tokens()?;
+    let ticket = tokens
+        .begin_login(&credentials.username, auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Body))?;
+    let user = check_password(&state, &peer.ip().to_string(), &credentials).await?;
+    let Some(user) = user else {
+        return Err(auth.error(&Error::InvalidCredentials, Via::Body));
+    };
+    let pair = tokens
+        .issue(ticket, &user.claims(), auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Body))?;
+    Ok(pair_json(&pair))
+}
+
+async fn jwt_me(State(state): State<AppState>, bearer: Bearer) -> Answer {
+    let access = &bearer.access;
+    let user = known(&state, &access.user_id)?;
+    let mut claims = match &access.claims {
+        Value::Object(app) => app.clone(),
+        _ => serde_json::Map::new(),
+    };
+    claims.insert("sub".into(), json!(access.user_id));
+    claims.insert("sid".into(), json!(access.family_id));
+    claims.insert("jti".into(), json!(access.jti));
+    claims.insert("iat".into(), json!(access.issued_at));
+    claims.insert("exp".into(), json!(access.expires_at));
+    claims.insert("iss".into(), json!(crate::ISSUER));
+    claims.insert("aud".into(), json!(crate::ISSUER));
+    Ok(private_json(
+        &json!({"user": user.json(), "claims": claims}),
+    ))
+}
+
+async fn jwt_refresh(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RefreshBody>,
+) -> Answer {
+    let auth = &state.auth;
+    let pair = auth
+        .tokens()?
+        .refresh(&body.refresh_token, auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Body))?;
+    Ok(pair_json(&pair))
+}
+
+async fn jwt_logout(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    JsonBody(body): JsonBody<RefreshBody>,
+) -> Answer {
+    let auth = &state.auth;
+    let tokens = auth.tokens()?;
+    let now = auth.now();
+    tokens
+        .logout_access(&bearer.access, now)
+        .await
+        .map_err(|e| auth.error(&e, Via::Bearer))?;
+    // The refresh token of the same login ended with it; one of another
+    // login ends too. A token that was already dead (or is not a refresh
+    // token at all) leaves nothing to do.
+    match tokens.logout_refresh(&body.refresh_token, now).await {
+        Ok(())
+        | Err(Error::UnknownRefresh | Error::RefreshReused { .. } | Error::NotRefreshToken) => {
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(e) => Err(auth.error(&e, Via::Body)),
+    }
+}
+
+async fn jwt_logout_all(State(state): State<AppState>, bearer: Bearer) -> Answer {
+    let auth = &state.auth;
+    auth.tokens()?
+        .revoke_all(&bearer.access.user_id, auth.now())
+        .await
+        .map_err(|e| auth.error(&e, Via::Bearer))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/json"),
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        state.jwks.to_string(),
+    )
+        .into_response()
+}
+
+async fn admin_only(State(state): State<AppState>, user: User) -> Answer {
+    let known = known(&state, &user.id)?;
+    Ok(private_json(&json!({"user": known.json(), "admin": true})))
+}
+
+async fn not_found(auth: Auth) -> AuthRejection {
+    auth.not_found()
+}

@@ -1,0 +1,817 @@
+//! The demo's HTTP contract, over real HTTP against a running `auth-demo`
+//! process: every route, status and header the contract names, on the
+//! in-memory store and on Redis (a `redis-server` of the test's own, or
+//! `AUTH_TEST_REDIS_URL`; under `CI=true` a missing Redis fails).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{
+    ALICE_PASSWORD, BOB_PASSWORD, Browser, CSRF, Demo, RedisServer, Response, SESSION, path_arg,
+    users_file,
+};
+use serde_json::{Value, json};
+
+/// Where a test's demo keeps its state.
+enum Backend {
+    Memory,
+    Redis {
+        url: String,
+        _server: Option<RedisServer>,
+    },
+}
+
+impl Backend {
+    fn memory() -> Option<Self> {
+        Some(Self::Memory)
+    }
+
+    fn redis() -> Option<Self> {
+        if let Ok(url) = std::env::var("AUTH_TEST_REDIS_URL")
+            && !url.is_empty()
+        {
+            return Some(Self::Redis { url, _server: None });
+        }
+        let server = RedisServer::start()?;
+        Some(Self::Redis {
+            url: server.url(),
+            _server: Some(server),
+        })
+    }
+
+    fn store_arg(&self) -> String {
+        match self {
+            Self::Memory => "memory".into(),
+            Self::Redis { url, .. } => url.clone(),
+        }
+    }
+}
+
+/// A demo with users of its own (alice and bob under unique names).
+struct Env {
+    demo: Demo,
+    alice: String,
+    bob: String,
+    _users: tempfile::NamedTempFile,
+    _backend: Backend,
+}
+
+fn start(backend: Backend, extra: &[&str]) -> Env {
+    let (users, alice, bob) = users_file();
+    let store = backend.store_arg();
+    let users_path = path_arg(users.path());
+    let mut args = vec!["--store", &store, "--users", &users_path];
+    args.extend_from_slice(extra);
+    Env {
+        demo: Demo::start(&args),
+        alice,
+        bob,
+        _users: users,
+        _backend: backend,
+    }
+}
+
+fn creds(user: &str, password: &str) -> Value {
+    json!({"username": user, "password": password})
+}
+
+/// Logs `user` in with tokens; the `(access, refresh)` pair.
+fn jwt_login(demo: &Demo, user: &str, password: &str) -> (String, String) {
+    let r = demo.post("/jwt/login").json(&creds(user, password)).send();
+    assert_eq!(r.status, 200, "{r:?}");
+    let body = r.json();
+    (
+        body["access_token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn me(demo: &Demo, browser: &mut Browser) -> Response {
+    browser.send(demo.get("/session/me"))
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(backend) = super::Backend::memory() {
+                        super::$name(backend);
+                    }
+                }
+            )*
+        }
+        mod redis {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(backend) = super::Backend::redis() {
+                        super::$name(backend);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    health_page_jwks_and_not_found,
+    session_login_me_list_and_logout,
+    wrong_password_and_unknown_user_look_the_same,
+    a_planted_cookie_is_never_adopted_and_relogin_rotates,
+    csrf_refusals_change_nothing,
+    sessions_end_by_handle,
+    logout_all_ends_every_session,
+    jwt_login_me_refresh_and_reuse,
+    jwt_logout_and_logout_all,
+    rfc6750_challenges,
+    admin_needs_the_role_with_either_credential,
+    failed_logins_are_throttled,
+    bad_input_is_refused_and_the_server_stays_up,
+);
+
+fn health_page_jwks_and_not_found(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+
+    let r = demo.get("/healthz").send();
+    assert_eq!((r.status, r.json()), (200, json!({"status": "ok"})));
+
+    // The page: a CSP that allows no inline script, the script a file of
+    // its own, and a pre-session CSRF cookie for the login form.
+    let r = demo.get("/").send();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(r.body.contains(r#"<script src="/app.js" defer></script>"#));
+    assert_eq!(r.body.matches("<script").count(), 1, "no inline script");
+    assert!(!r.body.contains(" on"), "no inline event handlers");
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let csrf = r.set_cookie(CSRF).unwrap();
+    assert!(r.set_cookie(SESSION).is_none());
+    assert_cookie_attributes(csrf, false);
+    // A visitor who has a CSRF cookie keeps it.
+    let token = r.cookie_value(CSRF).unwrap();
+    let again = demo.get("/").cookie(CSRF, &token).send();
+    assert_eq!(again.status, 200);
+    assert!(again.set_cookie(CSRF).is_none());
+
+    let r = demo.get("/app.js").send();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(r.body.contains("X-CSRF-Token"));
+
+    // The public key, under the kid the demo announced.
+    let r = demo.get("/.well-known/jwks.json").send();
+    assert_eq!(r.status, 200);
+    let keys = r.json()["keys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        (keys[0]["kty"].as_str(), keys[0]["alg"].as_str()),
+        (Some("EC"), Some("ES256"))
+    );
+    assert!(keys[0].get("d").is_none(), "no private part");
+    let kid = keys[0]["kid"].as_str().unwrap();
+    assert!(demo.banner.contains(kid), "{}", demo.banner);
+
+    let r = demo.get("/no/such/page").send();
+    r.refused(404, "not_found");
+}
+
+/// The attributes the contract names: `__Host-` cookies are Secure,
+/// `Path=/`, no `Domain`; the session one `HttpOnly`; `SameSite=Lax`; `Max-Age` the
+/// absolute timeout (8 hours by default).
+fn assert_cookie_attributes(cookie: &str, http_only: bool) {
+    let attrs: Vec<&str> = cookie.split("; ").skip(1).collect();
+    assert!(attrs.contains(&"Secure"), "{cookie}");
+    assert!(attrs.contains(&"Path=/"), "{cookie}");
+    assert!(attrs.contains(&"SameSite=Lax"), "{cookie}");
+    assert!(attrs.contains(&"Max-Age=28800"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert_eq!(attrs.contains(&"HttpOnly"), http_only, "{cookie}");
+}
+
+fn session_login_me_list_and_logout(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let (mut browser, r) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        r.json(),
+        json!({"user": {"id": env.alice, "name": env.alice, "roles": ["admin", "user"]}})
+    );
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_cookie_attributes(r.set_cookie(SESSION).unwrap(), true);
+    assert_cookie_attributes(r.set_cookie(CSRF).unwrap(), false);
+    let session = browser.session.clone().unwrap();
+    assert_eq!(session.len(), 43);
+
+    let r = me(demo, &mut browser);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["user"]["id"], json!(env.alice));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+
+    let r = browser.send(
+        demo.get("/session/sessions")
+            .header("User-Agent", "ignored: only the login's agent is kept"),
+    );
+    assert_eq!(r.status, 200);
+    let list = r.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["current"], json!(true));
+    assert_eq!(list[0]["user_agent"], Value::Null, "the login sent none");
+    assert!(list[0]["created_at"].as_u64().unwrap() > 1_700_000_000);
+    assert!(list[0]["last_seen_at"].as_u64() >= list[0]["created_at"].as_u64());
+    assert_eq!(list[0]["handle"].as_str().unwrap().len(), 22);
+    assert!(!r.body.contains(&session), "the list never shows the ID");
+
+    let r = browser.send(demo.post("/session/logout"));
+    assert_eq!(r.status, 204, "{r:?}");
+    r.clears_cookies();
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+
+    // The old cookie now gets 401 (and is cleared again).
+    let r = demo.get("/session/me").cookie(SESSION, &session).send();
+    r.refused(401, "unauthenticated");
+    r.clears_cookies();
+    assert_eq!(r.header("www-authenticate"), None, "a cookie-only route");
+}
+
+fn wrong_password_and_unknown_user_look_the_same(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let mut bodies = Vec::new();
+    for (user, password) in [(env.alice.as_str(), "wrong"), ("nobody-at-all", "wrong")] {
+        let (_, r) = Browser::login(demo, user, password);
+        r.refused(401, "invalid_credentials");
+        assert!(r.set_cookie(SESSION).is_none());
+        let jwt = demo.post("/jwt/login").json(&creds(user, password)).send();
+        jwt.refused(401, "invalid_credentials");
+        bodies.push((r.body, jwt.body));
+    }
+    assert_eq!(bodies[0], bodies[1]);
+}
+
+fn a_planted_cookie_is_never_adopted_and_relogin_rotates(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    // An attacker plants a well-formed ID before the victim logs in.
+    let planted = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned();
+    let mut browser = Browser::default();
+    browser.send(demo.get("/"));
+    browser.session = Some(planted.clone());
+    let r = browser.send(
+        demo.post("/session/login")
+            .json(&creds(&env.alice, ALICE_PASSWORD)),
+    );
+    assert_eq!(r.status, 200);
+    let first = browser.session.clone().unwrap();
+    assert_ne!(first, planted);
+    demo.get("/session/me")
+        .cookie(SESSION, &planted)
+        .send()
+        .refused(401, "unauthenticated");
+
+    // Logging in again over a live session replaces it: the old ID is dead.
+    let r = browser.send(
+        demo.post("/session/login")
+            .json(&creds(&env.alice, ALICE_PASSWORD)),
+    );
+    assert_eq!(r.status, 200);
+    let second = browser.session.clone().unwrap();
+    assert_ne!(second, first);
+    demo.get("/session/me")
+        .cookie(SESSION, &first)
+        .send()
+        .refused(401, "unauthenticated");
+    assert_eq!(me(demo, &mut browser).status, 200);
+    let list = browser.send(demo.get("/session/sessions")).json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "the old session ended");
+}
+
+fn csrf_refusals_change_nothing(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let page = demo.get("/").send();
+    let pre = page.cookie_value(CSRF).unwrap();
+    let login = || {
+        demo.post("/session/login")
+            .json(&creds(&env.alice, ALICE_PASSWORD))
+    };
+
+    // Login CSRF: the pre-session cookie must be echoed, from this site.
+    let r = login().header("X-CSRF-Token", &pre).send();
+    r.refused(403, "csrf");
+    assert_eq!(r.json()["message"], json!("the CSRF cookie is missing"));
+    let r = login().cookie(CSRF, &pre).send();
+    assert_eq!(
+        r.json()["message"],
+        json!("the X-CSRF-Token header is missing")
+    );
+    r.refused(403, "csrf");
+    let r = login()
+        .cookie(CSRF, &pre)
+        .header("X-CSRF-Token", "x".repeat(43))
+        .send();
+    r.refused(403, "csrf");
+    let r = login()
+        .cookie(CSRF, &pre)
+        .header("X-CSRF-Token", &pre)
+        .header("Sec-Fetch-Site", "cross-site")
+        .send();
+    r.refused(403, "csrf");
+    assert_eq!(
+        r.json()["message"],
+        json!("cross-site requests are refused")
+    );
+    assert!(r.set_cookie(SESSION).is_none());
+
+    let (mut browser, r) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    assert_eq!(r.status, 200);
+    let session = browser.session.clone().unwrap();
+    let csrf = browser.csrf.clone().unwrap();
+    assert_ne!(csrf, pre, "the session has a token of its own");
+    let logout = || {
+        demo.post("/session/logout")
+            .header("Cookie", format!("{SESSION}={session}; {CSRF}={csrf}"))
+    };
+    let refusals = [
+        (
+            logout()
+                .header("Sec-Fetch-Site", "cross-site")
+                .header("X-CSRF-Token", &csrf),
+            "cross-site requests are refused",
+        ),
+        (
+            logout()
+                .header("Sec-Fetch-Site", "same-site")
+                .header("X-CSRF-Token", &csrf),
+            "cross-site requests are refused",
+        ),
+        (
+            logout()
+                .header("Origin", "https://evil.example")
+                .header("X-CSRF-Token", &csrf),
+            "the request's origin is not this site",
+        ),
+        (
+            logout()
+                .header("Origin", "null")
+                .header("X-CSRF-Token", &csrf),
+            "the request's origin is not this site",
+        ),
+        (logout(), "the X-CSRF-Token header is missing"),
+        (
+            logout().header("X-CSRF-Token", &pre),
+            "the X-CSRF-Token header does not match",
+        ),
+    ];
+    for (request, message) in refusals {
+        let r = request.send();
+        r.refused(403, "csrf");
+        assert_eq!(r.json()["message"], json!(message));
+        assert!(r.set_cookie(SESSION).is_none(), "a refusal clears nothing");
+        assert_eq!(me(demo, &mut browser).status, 200, "still logged in");
+    }
+    // From this site's own origin, with the token: through.
+    let origin = format!("http://{}", demo.addr);
+    let r = logout()
+        .header("Origin", &origin)
+        .header("X-CSRF-Token", &csrf)
+        .send();
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(me(demo, &mut browser).status, 401);
+}
+
+fn sessions_end_by_handle(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let (mut laptop, _) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    let (mut phone, _) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    let list = laptop.send(demo.get("/session/sessions")).json();
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    let other = list.iter().find(|s| s["current"] == json!(false)).unwrap();
+    let handle = other["handle"].as_str().unwrap();
+
+    // Bob cannot end alice's session by its handle.
+    let (mut bob, _) = Browser::login(demo, &env.bob, BOB_PASSWORD);
+    bob.send(demo.req("DELETE", &format!("/session/sessions/{handle}")))
+        .refused(404, "not_found");
+    assert_eq!(me(demo, &mut phone).status, 200);
+
+    let r = laptop.send(demo.req("DELETE", &format!("/session/sessions/{handle}")));
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(me(demo, &mut phone).status, 401);
+    assert_eq!(me(demo, &mut laptop).status, 200);
+    laptop
+        .send(demo.req("DELETE", &format!("/session/sessions/{handle}")))
+        .refused(404, "not_found");
+}
+
+fn logout_all_ends_every_session(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let (mut a, _) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    let (mut b, _) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    let (mut bob, _) = Browser::login(demo, &env.bob, BOB_PASSWORD);
+    let r = a.send(demo.post("/session/logout-all"));
+    assert_eq!(r.status, 204);
+    r.clears_cookies();
+    assert_eq!(me(demo, &mut a).status, 401);
+    assert_eq!(me(demo, &mut b).status, 401);
+    assert_eq!(me(demo, &mut bob).status, 200, "other users keep theirs");
+}
+
+fn jwt_login_me_refresh_and_reuse(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let r = demo
+        .post("/jwt/login")
+        .json(&creds(&env.alice, ALICE_PASSWORD))
+        .send();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert!(r.set_cookie(SESSION).is_none(), "tokens set no cookie");
+    let pair = r.json();
+    assert_eq!(pair["token_type"], json!("Bearer"));
+    assert_eq!(pair["expires_in"], json!(900));
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(access.split('.').count(), 3);
+    assert_eq!(refresh.len(), 43);
+
+    let r = demo.get("/jwt/me").bearer(&access).send();
+    assert_eq!(r.status, 200, "{r:?}");
+    let body = r.json();
+    assert_eq!(body["user"]["roles"], json!(["admin", "user"]));
+    let claims = &body["claims"];
+    assert_eq!(claims["sub"], json!(env.alice));
+    assert_eq!(claims["roles"], json!(["admin", "user"]));
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        900
+    );
+    for member in ["sid", "jti", "iss", "aud"] {
+        assert!(claims[member].is_string(), "{member}");
+    }
+
+    let r = demo
+        .post("/jwt/refresh")
+        .json(&json!({"refresh_token": refresh}))
+        .send();
+    assert_eq!(r.status, 200);
+    let next = r.json();
+    let next_access = next["access_token"].as_str().unwrap().to_owned();
+    let next_refresh = next["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(next_refresh, refresh);
+    assert_eq!(demo.get("/jwt/me").bearer(&next_access).send().status, 200);
+
+    // The old refresh token again: reuse, and the whole login is revoked.
+    let r = demo
+        .post("/jwt/refresh")
+        .json(&json!({"refresh_token": refresh}))
+        .send();
+    r.refused(401, "refresh_reused");
+    let r = demo
+        .post("/jwt/refresh")
+        .json(&json!({"refresh_token": next_refresh}))
+        .send();
+    r.refused(401, "unknown_refresh");
+    for token in [&access, &next_access] {
+        let r = demo.get("/jwt/me").bearer(token).send();
+        r.refused(401, "revoked");
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some(
+                r#"Bearer realm="auth-demo", error="invalid_token", error_description="the token was revoked""#
+            )
+        );
+    }
+}
+
+fn jwt_logout_and_logout_all(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let (access, refresh) = jwt_login(demo, &env.alice, ALICE_PASSWORD);
+    let (kept, _) = jwt_login(demo, &env.alice, ALICE_PASSWORD);
+    let r = demo
+        .post("/jwt/logout")
+        .bearer(&access)
+        .json(&json!({"refresh_token": refresh}))
+        .send();
+    assert_eq!(r.status, 204, "{r:?}");
+    demo.get("/jwt/me")
+        .bearer(&access)
+        .send()
+        .refused(401, "revoked");
+    demo.post("/jwt/refresh")
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .refused(401, "unknown_refresh");
+    assert_eq!(demo.get("/jwt/me").bearer(&kept).send().status, 200);
+    // Logging out needs the access token.
+    demo.post("/jwt/logout")
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .refused(401, "unauthenticated");
+
+    let (other, other_refresh) = jwt_login(demo, &env.alice, ALICE_PASSWORD);
+    let (bobs, _) = jwt_login(demo, &env.bob, BOB_PASSWORD);
+    let r = demo.post("/jwt/logout-all").bearer(&kept).send();
+    assert_eq!(r.status, 204);
+    for token in [&kept, &other] {
+        demo.get("/jwt/me")
+            .bearer(token)
+            .send()
+            .refused(401, "revoked");
+    }
+    demo.post("/jwt/refresh")
+        .json(&json!({"refresh_token": other_refresh}))
+        .send()
+        .refused(401, "unknown_refresh");
+    assert_eq!(demo.get("/jwt/me").bearer(&bobs).send().status, 200);
+}
+
+fn rfc6750_challenges(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    // No credentials: 401 and a bare challenge.
+    let r = demo.get("/jwt/me").send();
+    r.refused(401, "unauthenticated");
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(r#"Bearer realm="auth-demo""#)
+    );
+    // Another scheme is no Bearer credential.
+    let r = demo
+        .get("/jwt/me")
+        .header("Authorization", "Basic YTpi")
+        .send();
+    r.refused(401, "unauthenticated");
+
+    // An invalid token: 401 invalid_token with a description.
+    let r = demo.get("/jwt/me").bearer("abc.def.ghi").send();
+    assert_eq!(r.status, 401);
+    let challenge = r.header("www-authenticate").unwrap();
+    assert!(
+        challenge
+            .starts_with(r#"Bearer realm="auth-demo", error="invalid_token", error_description=""#),
+        "{challenge}"
+    );
+    // A refresh token where an access token belongs.
+    let (_, refresh) = jwt_login(demo, &env.bob, BOB_PASSWORD);
+    demo.get("/jwt/me")
+        .bearer(&refresh)
+        .send()
+        .refused(401, "not_access_token");
+
+    // Malformed: 400 invalid_request, with its challenge.
+    let (access, _) = jwt_login(demo, &env.bob, BOB_PASSWORD);
+    let malformed = [
+        demo.get("/jwt/me").header("Authorization", "Bearer"),
+        demo.get("/jwt/me").header("Authorization", "Bearer a b"),
+        demo.get("/jwt/me").bearer(&access).bearer(&access),
+        demo.get(&format!("/jwt/me?access_token={access}")),
+        demo.get("/jwt/me?access_token=x").bearer(&access),
+    ];
+    for request in malformed {
+        let r = request.send();
+        r.refused(400, "invalid_request");
+        let challenge = r.header("www-authenticate").unwrap();
+        assert!(
+            challenge.starts_with(r#"Bearer realm="auth-demo", error="invalid_request""#),
+            "{challenge}"
+        );
+    }
+
+    // Valid but without the role: 403 insufficient_scope naming it.
+    let r = demo.get("/admin").bearer(&access).send();
+    r.refused(403, "insufficient_scope");
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            r#"Bearer realm="auth-demo", error="insufficient_scope", error_description="the credential lacks a required role", scope="admin""#
+        )
+    );
+}
+
+fn admin_needs_the_role_with_either_credential(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let r = demo.get("/admin").send();
+    r.refused(401, "unauthenticated");
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(r#"Bearer realm="auth-demo""#)
+    );
+
+    let (mut alice, _) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    let r = alice.send(demo.get("/admin"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["user"]["id"], json!(env.alice));
+    let (token, _) = jwt_login(demo, &env.alice, ALICE_PASSWORD);
+    assert_eq!(demo.get("/admin").bearer(&token).send().status, 200);
+
+    let (mut bob, _) = Browser::login(demo, &env.bob, BOB_PASSWORD);
+    let r = bob.send(demo.get("/admin"));
+    r.refused(403, "insufficient_scope");
+    assert_eq!(
+        r.header("www-authenticate"),
+        None,
+        "no challenge for a cookie"
+    );
+    let (token, _) = jwt_login(demo, &env.bob, BOB_PASSWORD);
+    demo.get("/admin")
+        .bearer(&token)
+        .send()
+        .refused(403, "insufficient_scope");
+    // A dead session's cookie: 401, and the cookie is cleared.
+    let old = alice.session.clone().unwrap();
+    alice.send(demo.post("/session/logout"));
+    let r = demo.get("/admin").cookie(SESSION, &old).send();
+    r.refused(401, "unauthenticated");
+    r.clears_cookies();
+}
+
+fn failed_logins_are_throttled(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let wrong = creds(&env.bob, "not the password");
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(demo.post("/jwt/login").json(&wrong).send().status);
+    }
+    let first_429 = statuses.iter().position(|&s| s == 429).unwrap();
+    assert!(
+        statuses[..first_429].iter().all(|&s| s == 401) && first_429 >= 5,
+        "{statuses:?}"
+    );
+    // Blocked: even the right password is refused, on both kinds of login,
+    // with the wait in Retry-After.
+    let r = demo
+        .post("/jwt/login")
+        .json(&creds(&env.bob, BOB_PASSWORD))
+        .send();
+    r.refused(429, "rate_limited");
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    let (_, r) = Browser::login(demo, &env.bob, BOB_PASSWORD);
+    r.refused(429, "rate_limited");
+    assert!(r.header("retry-after").is_some());
+    // Another account from the same address is not blocked by bob's.
+    let (_, r) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    assert_eq!(r.status, 200);
+}
+
+fn bad_input_is_refused_and_the_server_stays_up(backend: Backend) {
+    let env = start(backend, &[]);
+    let demo = &env.demo;
+    let (browser, _) = Browser::login(demo, &env.alice, ALICE_PASSWORD);
+    let session = browser.session.clone().unwrap();
+    let csrf = browser.csrf.clone().unwrap();
+    let with_session = |r: common::Request| {
+        r.header("Cookie", format!("{SESSION}={session}; {CSRF}={csrf}"))
+            .same_origin(&csrf)
+    };
+
+    let cases: Vec<(common::Request, u16, &str)> = vec![
+        // Cookies: garbage values name no session; malformed or repeated
+        // headers and oversized ones are 400.
+        (
+            demo.get("/session/me").cookie(SESSION, "%%%garbage%%%"),
+            401,
+            "unauthenticated",
+        ),
+        (
+            demo.get("/session/me").cookie(SESSION, ""),
+            401,
+            "unauthenticated",
+        ),
+        (
+            demo.get("/session/me").cookie(SESSION, &"A".repeat(5000)),
+            401,
+            "unauthenticated",
+        ),
+        (
+            demo.get("/session/me").header(
+                "Cookie",
+                format!("{SESSION}={session}; {SESSION}={session}"),
+            ),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.get("/session/me")
+                .header("Cookie", format!("a={}", "b".repeat(9000))),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.get("/session/me").header("Cookie", b"\xff\xfe=\xfd"),
+            401,
+            "unauthenticated",
+        ),
+        // Authorization headers.
+        (
+            demo.get("/jwt/me").header("Authorization", "Bearer a\"b"),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.get("/jwt/me")
+                .header("Authorization", b"Bearer \xff\xff"),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.get("/jwt/me").bearer(&"a".repeat(20_000)),
+            400,
+            "invalid_request",
+        ),
+        (demo.get("/jwt/me").bearer("a.b.c.d"), 401, "malformed"),
+        (demo.get("/jwt/me").bearer("e30.e30.e30"), 401, "malformed"),
+        // Bodies: not JSON, the wrong shape, the wrong type, too large.
+        (
+            demo.post("/jwt/login").raw_body("application/json", b"{"),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.post("/jwt/login").raw_body("application/json", b"[]"),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.post("/jwt/login")
+                .json(&json!({"username": 1, "password": "x"})),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.post("/jwt/login").raw_body("text/plain", b"{}"),
+            400,
+            "invalid_request",
+        ),
+        (demo.post("/jwt/login"), 400, "invalid_request"),
+        (
+            demo.post("/jwt/login")
+                .raw_body("application/json", &vec![b' '; 17 * 1024]),
+            400,
+            "invalid_request",
+        ),
+        (
+            demo.post("/jwt/login").json(&creds("x", &"p".repeat(5000))),
+            400,
+            "too_large",
+        ),
+        (
+            demo.post("/jwt/refresh")
+                .json(&json!({"refresh_token": "garbage"})),
+            401,
+            "unknown_refresh",
+        ),
+        (
+            demo.post("/jwt/refresh")
+                .json(&json!({"refresh_token": "a.b.c"})),
+            401,
+            "not_refresh_token",
+        ),
+        (
+            demo.post("/jwt/refresh").json(&json!({})),
+            400,
+            "invalid_request",
+        ),
+        (
+            with_session(demo.req("DELETE", "/session/sessions/%ff%00")),
+            404,
+            "not_found",
+        ),
+    ];
+    for (i, (request, status, code)) in cases.into_iter().enumerate() {
+        let r = request.send();
+        assert!(
+            r.body.starts_with('{'),
+            "case {i}: expected {status} {code}, got {r:?}"
+        );
+        r.refused(status, code);
+    }
+    // Control bytes in a header never reach the app: the HTTP parser
+    // refuses the request (400, no body).
+    let r = demo.get("/session/me").header("Cookie", b"a=\x01").send();
+    assert_eq!((r.status, r.body.as_str()), (400, ""));
+
+    // Still up, and alice's session untouched.
+    assert_eq!(demo.get("/healthz").send().status, 200);
+    let r = demo.get("/session/me").cookie(SESSION, &session).send();
+    assert_eq!(r.status, 200);
+}
