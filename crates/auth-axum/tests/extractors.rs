@@ -1,0 +1,618 @@
+//! The adapter in-process: the `Option` forms, typed claims, the role
+//! layer's single store read, the clock, configuration mistakes, request
+//! bodies, and that a refusal is rendered exactly as the core decided.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use auth_axum::{Auth, AuthRejection, Bearer, JsonBody, RequireRole, Session, User};
+use auth_core::http::{CookieConfig, HttpConfig, Rejection, Via};
+use auth_core::session::{BucketKey, SessionConfig, SessionMeta, SessionRecord, StoreKey};
+use auth_core::store::{
+    AccessState, Created, RefreshRules, Refreshed, SessionStore, ThrottleStore, TokenStore,
+};
+use auth_core::throttle::{Attempt, Limit, ThrottleKey, ThrottleState};
+use auth_core::tokens::{FamilyRecord, TokenConfig, TokenService};
+use auth_core::{Algorithm, Clock, Error, KeySet, SigningKey};
+use auth_store::{AnyStore, MemoryStore};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tower::ServiceExt;
+
+/// A memory store that counts the reads a request makes.
+#[derive(Default)]
+struct Counting {
+    inner: MemoryStore,
+    loads: AtomicUsize,
+    access_checks: AtomicUsize,
+}
+
+impl SessionStore for Counting {
+    async fn generation(&self, user_id: &str) -> Result<u64, Error> {
+        self.inner.generation(user_id).await
+    }
+    async fn create(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        generation: u64,
+        max: usize,
+    ) -> Result<Created, Error> {
+        self.inner.create(key, record, generation, max).await
+    }
+    async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load(key, now).await
+    }
+    async fn update(
+        &self,
+        key: &StoreKey,
+        record: &SessionRecord,
+        now: u64,
+    ) -> Result<bool, Error> {
+        self.inner.update(key, record, now).await
+    }
+    async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
+        self.inner.delete(key).await
+    }
+    async fn rotate(
+        &self,
+        old: &StoreKey,
+        new: &StoreKey,
+        record: &SessionRecord,
+        now: u64,
+    ) -> Result<bool, Error> {
+        self.inner.rotate(old, new, record, now).await
+    }
+    async fn list(&self, user_id: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
+        self.inner.list(user_id, now).await
+    }
+    async fn delete_user(
+        &self,
+        user_id: &str,
+        keep: Option<&StoreKey>,
+        now: u64,
+    ) -> Result<usize, Error> {
+        self.inner.delete_user(user_id, keep, now).await
+    }
+    fn buckets(&self) -> Option<&BucketKey> {
+        None
+    }
+}
+
+impl TokenStore for Counting {
+    async fn token_generation(&self, user_id: &str) -> Result<u64, Error> {
+        self.inner.token_generation(user_id).await
+    }
+    async fn create_family(
+        &self,
+        family: &FamilyRecord,
+        generation: u64,
+        max: usize,
+    ) -> Result<Created, Error> {
+        self.inner.create_family(family, generation, max).await
+    }
+    async fn refresh(
+        &self,
+        presented: &StoreKey,
+        next: &StoreKey,
+        now: u64,
+        rules: RefreshRules,
+    ) -> Result<Refreshed, Error> {
+        self.inner.refresh(presented, next, now, rules).await
+    }
+    async fn access_state(
+        &self,
+        user_id: &str,
+        family_id: &str,
+        denied: &StoreKey,
+        now: u64,
+    ) -> Result<AccessState, Error> {
+        self.access_checks.fetch_add(1, Ordering::SeqCst);
+        self.inner
+            .access_state(user_id, family_id, denied, now)
+            .await
+    }
+    async fn deny(&self, user_id: &str, key: &StoreKey, until: u64, now: u64) -> Result<(), Error> {
+        self.inner.deny(user_id, key, until, now).await
+    }
+    async fn delete_family(&self, user_id: &str, family_id: &str) -> Result<bool, Error> {
+        self.inner.delete_family(user_id, family_id).await
+    }
+    async fn list_families(&self, user_id: &str, now: u64) -> Result<Vec<FamilyRecord>, Error> {
+        self.inner.list_families(user_id, now).await
+    }
+    async fn delete_user_families(&self, user_id: &str, now: u64) -> Result<usize, Error> {
+        self.inner.delete_user_families(user_id, now).await
+    }
+}
+
+impl ThrottleStore for Counting {
+    async fn load_throttles(
+        &self,
+        keys: [&ThrottleKey; 2],
+        now: u64,
+    ) -> Result<[Option<ThrottleState>; 2], Error> {
+        self.inner.load_throttles(keys, now).await
+    }
+    async fn count_attempts(
+        &self,
+        attempts: [(&ThrottleKey, &Limit); 2],
+        now: u64,
+    ) -> Result<[Attempt; 2], Error> {
+        self.inner.count_attempts(attempts, now).await
+    }
+    async fn refund_attempt(
+        &self,
+        key: &ThrottleKey,
+        limit: &Limit,
+        now: u64,
+    ) -> Result<Option<ThrottleState>, Error> {
+        self.inner.refund_attempt(key, limit, now).await
+    }
+    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
+        self.inner.clear_throttle(key).await
+    }
+}
+
+/// A clock the test moves.
+#[derive(Clone, Default)]
+struct TestClock(Arc<AtomicU64>);
+
+impl Clock for TestClock {
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+const T0: u64 = 1_800_000_000;
+
+struct Fixture {
+    auth: Auth,
+    store: Arc<Counting>,
+    clock: TestClock,
+}
+
+fn http() -> HttpConfig {
+    HttpConfig::new("test", CookieConfig::new(3600)).unwrap()
+}
+
+fn fixture(tokens: bool) -> Fixture {
+    let store = Arc::new(Counting::default());
+    let any = AnyStore::new(store.clone());
+    let clock = TestClock::default();
+    clock.0.store(T0, Ordering::SeqCst);
+    let mut builder = Auth::builder(http())
+        .sessions(any.clone(), SessionConfig::new().idle_timeout(600))
+        .clock(clock.clone());
+    if tokens {
+        let mut keys = KeySet::new();
+        keys.set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap())
+            .unwrap();
+        let service = TokenService::new(keys, TokenConfig::new("iss", "aud"), any).unwrap();
+        builder = builder.tokens(service);
+    }
+    Fixture {
+        auth: builder.build(),
+        store,
+        clock,
+    }
+}
+
+fn roles(list: &[&str]) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("roles".into(), json!(list));
+    data
+}
+
+impl Fixture {
+    /// A session for `user` with `roles`: its cookie header.
+    async fn session(&self, user: &str, list: &[&str]) -> String {
+        let m = self.auth.sessions().unwrap();
+        let ticket = m.begin_login(user, T0).await.unwrap();
+        let new = m
+            .login_with_data(ticket, None, SessionMeta::default(), roles(list), T0)
+            .await
+            .unwrap();
+        format!("__Host-session={}", *new.id.expose())
+    }
+
+    async fn token(&self, user: &str, list: &[&str]) -> String {
+        let t = self.auth.tokens().unwrap();
+        let ticket = t.begin_login(user, T0).await.unwrap();
+        t.issue(ticket, &roles(list), T0)
+            .await
+            .unwrap()
+            .access_token
+    }
+
+    async fn call(
+        &self,
+        app: &Router,
+        request: Request<Body>,
+    ) -> (StatusCode, String, Vec<(String, String)>) {
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap(), headers)
+    }
+}
+
+fn get_with(path: &str, header: Option<(&str, &str)>) -> Request<Body> {
+    let mut r = Request::get(path);
+    if let Some((n, v)) = header {
+        r = r.header(n, v);
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+fn code(body: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()["error"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn option_forms_are_none_without_a_credential_and_refuse_bad_ones() {
+    let f = fixture(true);
+    let app = Router::new()
+        .route(
+            "/session",
+            get(|s: Option<Session>| async move { s.map_or("none".into(), |s| s.user_id().to_owned()) }),
+        )
+        .route(
+            "/bearer",
+            get(|b: Option<Bearer>| async move { b.map_or("none".into(), |b| b.access.user_id) }),
+        )
+        .route(
+            "/user",
+            get(|u: Option<User>| async move { u.map_or("none".into(), |u| u.id) }),
+        )
+        .with_state(f.auth.clone());
+    let cookie = f.session("ann", &[]).await;
+    let token = f.token("tom", &[]).await;
+    let dead = "__Host-session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let bearer = format!("Bearer {token}");
+
+    for path in ["/session", "/bearer", "/user"] {
+        let (s, body, _) = f.call(&app, get_with(path, None)).await;
+        assert_eq!((s, body.as_str()), (StatusCode::OK, "none"), "{path}");
+    }
+    // A cookie that names no session is no session.
+    for path in ["/session", "/user"] {
+        let (s, body, _) = f.call(&app, get_with(path, Some(("cookie", dead)))).await;
+        assert_eq!((s, body.as_str()), (StatusCode::OK, "none"), "{path}");
+    }
+    let (_, body, _) = f
+        .call(&app, get_with("/session", Some(("cookie", &cookie))))
+        .await;
+    assert_eq!(body, "ann");
+    let (_, body, _) = f
+        .call(&app, get_with("/user", Some(("cookie", &cookie))))
+        .await;
+    assert_eq!(body, "ann");
+    let (_, body, _) = f
+        .call(&app, get_with("/bearer", Some(("authorization", &bearer))))
+        .await;
+    assert_eq!(body, "tom");
+    // The token wins over the cookie when a request has both.
+    let both = Request::get("/user")
+        .header("cookie", &cookie)
+        .header("authorization", &bearer)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(f.call(&app, both).await.1, "tom");
+
+    // A bad credential is refused, optional or not.
+    let (s, body, _) = f
+        .call(
+            &app,
+            get_with("/bearer", Some(("authorization", "Bearer a.b.c"))),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::UNAUTHORIZED, "malformed")
+    );
+    let (s, body, _) = f
+        .call(&app, get_with("/user", Some(("authorization", "Bearer"))))
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
+    let twice = format!("{cookie}; {cookie}");
+    let (s, body, _) = f
+        .call(&app, get_with("/session", Some(("cookie", &twice))))
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
+}
+
+#[tokio::test]
+async fn the_role_layer_reads_the_store_once_and_hands_the_user_on() {
+    let f = fixture(true);
+    let app = Router::new()
+        .route(
+            "/admin",
+            get(|user: User, again: User| async move {
+                assert_eq!(user.id, again.id);
+                format!("{} {:?}", user.id, user.roles)
+            }),
+        )
+        .route_layer(RequireRole::new(&f.auth, "admin"))
+        .with_state(f.auth.clone());
+    let admin = f.session("ada", &["admin"]).await;
+    let plain = f.session("pat", &["user"]).await;
+
+    let loads = f.store.loads.load(Ordering::SeqCst);
+    let (s, body, _) = f
+        .call(&app, get_with("/admin", Some(("cookie", &admin))))
+        .await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, "ada [\"admin\"]"));
+    assert_eq!(f.store.loads.load(Ordering::SeqCst) - loads, 1, "one read");
+
+    let (s, body, headers) = f
+        .call(&app, get_with("/admin", Some(("cookie", &plain))))
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::FORBIDDEN, "insufficient_scope")
+    );
+    assert!(!headers.iter().any(|(n, _)| n == "www-authenticate"));
+
+    let token = f.token("tia", &["admin"]).await;
+    let checks = f.store.access_checks.load(Ordering::SeqCst);
+    let (s, _, _) = f
+        .call(
+            &app,
+            get_with(
+                "/admin",
+                Some(("authorization", &format!("Bearer {token}"))),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        f.store.access_checks.load(Ordering::SeqCst) - checks,
+        1,
+        "one read"
+    );
+
+    let (s, body, headers) = f.call(&app, get_with("/admin", None)).await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+    assert!(headers.contains(&("www-authenticate".into(), "Bearer realm=\"test\"".into())));
+}
+
+#[derive(Deserialize)]
+struct Roles {
+    roles: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Strict {
+    tenant: u32,
+}
+
+#[tokio::test]
+async fn bearer_claims_are_typed_and_refused_when_they_do_not_fit() {
+    let f = fixture(true);
+    let app = Router::new()
+        .route(
+            "/roles",
+            get(|b: Bearer<Roles>| async move { b.access.claims.roles.join(",") }),
+        )
+        .route("/strict", get(|_: Bearer<Strict>| async { "never" }))
+        .with_state(f.auth.clone());
+    let token = format!("Bearer {}", f.token("uma", &["a", "b"]).await);
+    let (_, body, _) = f
+        .call(&app, get_with("/roles", Some(("authorization", &token))))
+        .await;
+    assert_eq!(body, "a,b");
+    let (s, body, headers) = f
+        .call(&app, get_with("/strict", Some(("authorization", &token))))
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_claim")
+    );
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "www-authenticate" && v.contains("invalid_token"))
+    );
+}
+
+#[tokio::test]
+async fn the_configured_clock_decides_expiry() {
+    let f = fixture(false);
+    let app = Router::new()
+        .route(
+            "/me",
+            get(|s: Session| async move { s.user_id().to_owned() }),
+        )
+        .with_state(f.auth.clone());
+    let cookie = f.session("eve", &[]).await;
+    let me = || get_with("/me", Some(("cookie", &cookie)));
+    // Just before the idle deadline: live, and the touch moves it on.
+    f.clock.0.store(T0 + 599, Ordering::SeqCst);
+    assert_eq!(f.call(&app, me()).await.0, StatusCode::OK);
+    f.clock.0.store(T0 + 1100, Ordering::SeqCst);
+    let (s, _, _) = f.call(&app, me()).await;
+    assert_eq!(s, StatusCode::OK, "kept alive by the touch at T0 + 599");
+    // Idle for the whole timeout since the last touch (T0 + 1100).
+    f.clock.0.store(T0 + 1700, Ordering::SeqCst);
+    let (s, body, headers) = f
+        .call(&app, get_with("/me", Some(("cookie", &cookie))))
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+    let cleared: Vec<&String> = headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(cleared.len(), 2, "{headers:?}");
+    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")));
+}
+
+#[tokio::test]
+async fn a_missing_service_is_a_500_and_no_challenge_without_tokens() {
+    let f = fixture(false);
+    let app = Router::new()
+        .route("/bearer", get(|_: Bearer| async { "never" }))
+        .route("/user", get(|u: User| async move { u.id }))
+        .with_state(f.auth.clone());
+    let (s, body, _) = f
+        .call(
+            &app,
+            get_with("/bearer", Some(("authorization", "Bearer abc"))),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+    );
+    // Sessions only: no credential is 401 without a Bearer challenge.
+    let (s, body, headers) = f.call(&app, get_with("/user", None)).await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+    assert!(!headers.iter().any(|(n, _)| n == "www-authenticate"));
+    assert!(matches!(f.auth.tokens(), Err(r) if r.status() == 500));
+
+    let none = Auth::builder(http()).build();
+    assert!(matches!(none.sessions(), Err(r) if r.status() == 500));
+    #[cfg(feature = "password")]
+    assert_eq!(
+        none.check_password("a", "b", None, b"c")
+            .await
+            .unwrap_err()
+            .status(),
+        500
+    );
+}
+
+#[tokio::test]
+async fn json_bodies_need_json_and_refuse_as_the_core_says() {
+    #[derive(Deserialize)]
+    struct Body1 {
+        n: u32,
+    }
+    let f = fixture(false);
+    let app = Router::new()
+        .route(
+            "/",
+            post(|JsonBody(b): JsonBody<Body1>| async move { b.n.to_string() }),
+        )
+        .with_state(f.auth.clone());
+    let send = |ct: Option<&str>, body: &str| {
+        let mut r = Request::post("/");
+        if let Some(ct) = ct {
+            r = r.header("content-type", ct);
+        }
+        r.body(Body::from(body.to_owned())).unwrap()
+    };
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+    ] {
+        let (s, body, _) = f.call(&app, send(Some(ct), r#"{"n":7}"#)).await;
+        assert_eq!((s, body.as_str()), (StatusCode::OK, "7"), "{ct}");
+    }
+    let cases = [
+        (
+            None,
+            r#"{"n":7}"#,
+            "the request body must be JSON (Content-Type: application/json)",
+        ),
+        (
+            Some("text/plain"),
+            r#"{"n":7}"#,
+            "the request body must be JSON (Content-Type: application/json)",
+        ),
+        (
+            Some("application/jsonx"),
+            r#"{"n":7}"#,
+            "the request body must be JSON (Content-Type: application/json)",
+        ),
+        (
+            Some("application/json"),
+            r#"{"n":-1}"#,
+            "the request body is not the expected JSON",
+        ),
+        (
+            Some("application/json"),
+            "",
+            "the request body is not the expected JSON",
+        ),
+    ];
+    for (ct, body, message) in cases {
+        let (s, out, headers) = f.call(&app, send(ct, body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let out: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out, json!({"error": "invalid_request", "message": message}));
+        assert!(headers.contains(&("cache-control".into(), "no-store".into())));
+    }
+    let big = format!(
+        r#"{{"n":7,"pad":"{}"}}"#,
+        "x".repeat(auth_axum::MAX_BODY_LEN)
+    );
+    let (s, out, _) = f.call(&app, send(Some("application/json"), &big)).await;
+    assert_eq!(
+        (s, code(&out).as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
+}
+
+#[test]
+fn a_rejection_is_rendered_exactly() {
+    let config = http();
+    let rejection = Rejection::from_error(&Error::RateLimited { retry_after: 7 }, Via::Body);
+    let rendered = rejection.render(&config);
+    let response = AuthRejection::new(&rejection, &config).into_response();
+    assert_eq!(response.status().as_u16(), rendered.status);
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let expected: Vec<(String, String)> = rendered
+        .headers
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), v.clone()))
+        .collect();
+    assert_eq!(headers[..expected.len()], expected[..]);
+    // Cookies are cleared with both Set-Cookie headers, and one
+    // Content-Type (the JSON one) only.
+    let cleared =
+        AuthRejection::new(&Rejection::unauthenticated(false, true), &config).into_response();
+    assert_eq!(cleared.headers().get_all("set-cookie").iter().count(), 2);
+    assert_eq!(cleared.headers().get_all("content-type").iter().count(), 1);
+    assert_eq!(cleared.headers()["content-type"], "application/json");
+}
