@@ -78,6 +78,11 @@ pub use extract::{Bearer, Credential, LoginRequest, Session, User};
 pub use layer::{RequireRole, RequireRoleService};
 pub use rejection::AuthRejection;
 
+/// The guide (`docs/axum.md`), whose app is compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/axum.md")]
+pub struct GuideDoctests;
+
 /// The session data member that holds a user's roles (a JSON array of
 /// strings), and the access-token claim of the same name.
 pub const ROLES: &str = "roles";
