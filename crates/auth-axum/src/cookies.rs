@@ -87,7 +87,7 @@ impl IntoResponseParts for ClearSession {
 
 /// A pre-session CSRF cookie for a login form, with `Cache-Control:
 /// no-store` (from [`Auth::login_csrf_cookie`](crate::Auth::login_csrf_cookie)).
-#[derive(Debug)]
+/// `Debug` does not show the token.
 #[must_use = "return it in the response, or the login form cannot pass the CSRF check"]
 pub struct LoginCsrfCookie {
     cookie: String,
@@ -106,6 +106,12 @@ impl LoginCsrfCookie {
     #[must_use]
     pub fn token(&self) -> &str {
         &self.token
+    }
+}
+
+impl fmt::Debug for LoginCsrfCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginCsrfCookie").finish_non_exhaustive()
     }
 }
 

@@ -321,7 +321,8 @@ impl User {
     }
 }
 
-/// The request's user, if it carries a credential; the refusal otherwise
+/// The request's user, if it carries a credential (a Bearer token only
+/// when the app issues tokens); the refusal otherwise
 /// says what the request lacks, and whether it is a "no credentials" case
 /// (`false` in the pair: an `Option<User>` is then `None`).
 pub(crate) async fn find_user(
@@ -331,7 +332,14 @@ pub(crate) async fn find_user(
     if let Some(user) = parts.extensions.get::<User>() {
         return Ok(Some(user.clone()));
     }
-    let user = if let Some(access) = find_bearer(auth, parts).await.map_err(|r| (r, true))? {
+    // An app without tokens takes no Bearer credentials: its users are
+    // found by cookie whatever `Authorization` says.
+    let access = if auth.inner.tokens.is_some() {
+        find_bearer(auth, parts).await.map_err(|r| (r, true))?
+    } else {
+        None
+    };
+    let user = if let Some(access) = access {
         User {
             id: access.user_id.clone(),
             roles: roles_of(access.claims.get(ROLES)),

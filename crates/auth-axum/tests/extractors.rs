@@ -504,6 +504,22 @@ async fn a_missing_service_is_a_500_and_no_challenge_without_tokens() {
     );
     assert!(!headers.iter().any(|(n, _)| n == "www-authenticate"));
     assert!(matches!(f.auth.tokens(), Err(r) if r.status() == 500));
+    // Without tokens, an Authorization header does not get in the way of
+    // the cookie (nor turn into a 500).
+    let cookie = f.session("sam", &[]).await;
+    for authorization in ["Bearer abc", "Bearer", "Basic YTpi"] {
+        let request = Request::get("/user")
+            .header("cookie", &cookie)
+            .header("authorization", authorization)
+            .body(Body::empty())
+            .unwrap();
+        let (s, body, _) = f.call(&app, request).await;
+        assert_eq!(
+            (s, body.as_str()),
+            (StatusCode::OK, "sam"),
+            "{authorization}"
+        );
+    }
 
     let none = Auth::builder(http()).build();
     assert!(matches!(none.sessions(), Err(r) if r.status() == 500));
@@ -588,6 +604,27 @@ async fn json_bodies_need_json_and_refuse_as_the_core_says() {
         (s, code(&out).as_str()),
         (StatusCode::BAD_REQUEST, "invalid_request")
     );
+}
+
+#[tokio::test]
+async fn debug_shows_no_secret() {
+    let f = fixture(true);
+    let csrf = f.auth.login_csrf_cookie().unwrap();
+    let token = csrf.token().to_owned();
+    assert_eq!(token.len(), 43);
+    assert!(!format!("{csrf:?}").contains(&token));
+    let request = Request::get("/").body(Body::empty()).unwrap();
+    let (mut parts, _) = request.into_parts();
+    let cookie = f.session("dee", &[]).await;
+    parts.headers.insert("cookie", cookie.parse().unwrap());
+    let session =
+        <Session as axum::extract::FromRequestParts<Auth>>::from_request_parts(&mut parts, &f.auth)
+            .await
+            .unwrap();
+    let id = cookie.trim_start_matches("__Host-session=");
+    let shown = format!("{session:?} {:?}", f.auth);
+    assert!(!shown.contains(id), "{shown}");
+    assert!(!shown.contains(session.record().csrf_token()), "{shown}");
 }
 
 #[test]
