@@ -15,6 +15,15 @@ function csrfToken() {
   return '';
 }
 
+// A session login echoes the pre-session CSRF cookie that loading this
+// page sets. A logout clears the CSRF cookie with the session, so a second
+// login from the same page would have nothing to echo (403 csrf): get a
+// fresh one first, the way the page itself got its first.
+async function ensureCsrfCookie() {
+  if (csrfToken()) return;
+  await fetch('/', { credentials: 'same-origin', cache: 'no-store' });
+}
+
 async function call(method, path, body, bearer) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -55,6 +64,7 @@ async function reload() {
 
 document.getElementById('login').addEventListener('submit', async (event) => {
   event.preventDefault();
+  await ensureCsrfCookie();
   const r = await call('POST', '/session/login', credentials());
   status('session login: ' + r.status);
   await reload();
