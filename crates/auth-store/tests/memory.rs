@@ -519,4 +519,40 @@ mod any_store {
     crate::store_suite!(async { AnyStore::new(MemoryStore::new()) });
     crate::token_suite!(async { AnyStore::new(MemoryStore::new()) });
     crate::throttle_suite!(async { AnyStore::new(MemoryStore::new()) });
+
+    #[test]
+    fn debug_names_only_the_wrapper() {
+        assert_eq!(
+            format!("{:?}", AnyStore::new(MemoryStore::new())),
+            "AnyStore"
+        );
+    }
+
+    /// A store that groups a user's keys in buckets (Redis Cluster) keeps
+    /// them behind the erased type: without, IDs would be drawn outside
+    /// the user's bucket and refused. (No server is needed to ask.)
+    #[cfg(feature = "redis")]
+    #[test]
+    fn buckets_pass_through() {
+        use auth_core::session::BucketKey;
+        use auth_core::store::{SessionStore, TokenStore};
+        use auth_store::{RedisConfig, RedisStore};
+
+        let key = || BucketKey::new(&[7; 32]).unwrap();
+        let redis = RedisStore::new(RedisConfig::standalone("redis://127.0.0.1:1/").buckets(key()))
+            .unwrap();
+        let any = AnyStore::new(redis);
+        let expected = Some(key().of_user("ann"));
+        assert_eq!(
+            SessionStore::buckets(&any).map(|b| b.of_user("ann")),
+            expected
+        );
+        assert_eq!(
+            TokenStore::token_buckets(&any).map(|b| b.of_user("ann")),
+            expected
+        );
+        let plain = AnyStore::new(MemoryStore::new());
+        assert!(SessionStore::buckets(&plain).is_none());
+        assert!(TokenStore::token_buckets(&plain).is_none());
+    }
 }
