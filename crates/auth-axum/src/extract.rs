@@ -131,9 +131,8 @@ async fn find_session(
     Ok(Some(session))
 }
 
-/// A refusal for a programming error of the app (logged by the caller).
+/// A refusal for a programming error of the app (logged when rendered).
 fn misuse(what: &'static str, via: Via) -> (Rejection, bool) {
-    tracing::error!("{what}");
     (Rejection::from_error(&Error::Misuse(what), via), true)
 }
 
@@ -208,18 +207,9 @@ async fn find_bearer(auth: &Auth, parts: &mut Parts) -> Result<Option<Access<Val
     let access = tokens
         .authenticate::<Value>(token, auth.now())
         .await
-        .map_err(|e| log_error(&e, Via::Bearer))?;
+        .map_err(|e| Rejection::from_error(&e, Via::Bearer))?;
     parts.extensions.insert(access.clone());
     Ok(Some(access))
-}
-
-/// The core's refusal for `error`, logged when it is the server's fault.
-fn log_error(error: &Error, via: Via) -> Rejection {
-    let rejection = Rejection::from_error(error, via);
-    if rejection.status() >= 500 {
-        tracing::error!(code = rejection.code(), error = %error, "auth-axum: request failed");
-    }
-    rejection
 }
 
 /// `access` with its claims read as `C`: 401 `invalid_claim` if they do

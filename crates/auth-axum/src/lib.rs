@@ -222,22 +222,22 @@ impl Auth {
         })
     }
 
-    /// Renders `rejection` under this configuration.
+    /// Renders `rejection` under this configuration. A refusal that is
+    /// the server's fault is logged with its cause ([`Rejection::cause`]);
+    /// the client gets only the generic message.
     #[must_use]
     pub fn refuse(&self, rejection: &Rejection) -> AuthRejection {
+        if let Some(cause) = rejection.cause() {
+            tracing::error!(code = rejection.code(), error = %cause, "auth-axum: request failed");
+        }
         AuthRejection::new(rejection, &self.inner.http)
     }
 
     /// The refusal for `error` when the credential came `via` there
-    /// ([`Rejection::from_error`]). The server's own failures (5xx) are
-    /// logged with the error itself; the client gets a generic message.
+    /// ([`Rejection::from_error`]), logged when it is the server's fault.
     #[must_use]
     pub fn error(&self, error: &Error, via: Via) -> AuthRejection {
-        let rejection = Rejection::from_error(error, via);
-        if rejection.status() >= 500 {
-            tracing::error!(code = rejection.code(), error = %error, "auth-axum: request failed");
-        }
-        self.refuse(&rejection)
+        self.refuse(&Rejection::from_error(error, via))
     }
 
     /// Checks `password` for `account` with throttling per account and per

@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use auth_axum::{Auth, AuthRejection, Bearer, JsonBody, RequireRole, Session, User};
 use auth_core::http::{CookieConfig, HttpConfig, Rejection, Via};
@@ -32,6 +33,8 @@ struct Counting {
     inner: MemoryStore,
     loads: AtomicUsize,
     access_checks: AtomicUsize,
+    /// Set: reads fail as from a store that is down.
+    down: AtomicBool,
 }
 
 impl SessionStore for Counting {
@@ -49,6 +52,9 @@ impl SessionStore for Counting {
     }
     async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
         self.loads.fetch_add(1, Ordering::SeqCst);
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Error::StoreUnavailable("test store is down".into()));
+        }
         self.inner.load(key, now).await
     }
     async fn update(
@@ -652,4 +658,258 @@ fn a_rejection_is_rendered_exactly() {
     assert_eq!(cleared.headers().get_all("set-cookie").iter().count(), 2);
     assert_eq!(cleared.headers().get_all("content-type").iter().count(), 1);
     assert_eq!(cleared.headers()["content-type"], "application/json");
+}
+
+/// A log sink for one test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Self;
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
+#[test]
+fn server_failures_are_logged_and_client_failures_are_not() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let f = fixture(true);
+    let app = Router::new()
+        .route("/me", get(|u: User| async move { u.id }))
+        .with_state(f.auth.clone());
+    let cookie = runtime.block_on(f.session("lou", &[]));
+    let token = runtime.block_on(f.token("lou", &[]));
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .finish();
+    let call = |request| runtime.block_on(f.call(&app, request));
+    tracing::subscriber::with_default(subscriber, || {
+        // The client's failures (a bad token, no credentials): no log.
+        let (s, _, _) = call(get_with("/me", Some(("authorization", "Bearer a.b.c"))));
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, _, _) = call(get_with("/me", None));
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(log.0.lock().unwrap().is_empty());
+        // The server's: a 503 whose cause is logged, with no credential in
+        // the line.
+        f.store.down.store(true, Ordering::SeqCst);
+        let (s, body, _) = call(get_with("/me", Some(("cookie", &cookie))));
+        assert_eq!(
+            (s, code(&body).as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+        );
+        assert!(
+            !body.contains("test store is down"),
+            "the cause stays in the log"
+        );
+        let (s, _, _) = call(get_with(
+            "/me",
+            Some(("authorization", &format!("Bearer {token}"))),
+        ));
+        assert_eq!(s, StatusCode::OK, "tokens do not read sessions");
+        // And through Auth::error, which handlers use.
+        let refused = f
+            .auth
+            .error(&Error::StoreCorrupt("test corruption"), Via::Body);
+        assert_eq!(refused.status(), 500);
+        let quiet = f.auth.error(&Error::Expired { exp: 1, now: 2 }, Via::Body);
+        assert_eq!(quiet.status(), 401);
+    });
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("store_unavailable") && lines[0].contains("test store is down"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("internal_error") && lines[1].contains("test corruption"),
+        "{text}"
+    );
+    let id = cookie.trim_start_matches("__Host-session=");
+    assert!(!text.contains(id) && !text.contains(&token), "{text}");
+}
+
+#[tokio::test]
+async fn session_cookies_from_login_rotate_and_logout() {
+    let f = fixture(false);
+    // A login request, as a browser sends it: the pre-session token in the
+    // cookie and the header, and the old session's cookie.
+    let old = f.session("val", &[]).await;
+    let csrf = f.auth.login_csrf_cookie().unwrap();
+    let request = Request::post("/login")
+        .header("cookie", format!("{old}; __Host-csrf={}", csrf.token()))
+        .header("x-csrf-token", csrf.token())
+        .header("user-agent", "test-agent")
+        .body(Body::empty())
+        .unwrap();
+    let (mut parts, _) = request.into_parts();
+    let login =
+        <auth_axum::LoginRequest as axum::extract::FromRequestParts<Auth>>::from_request_parts(
+            &mut parts, &f.auth,
+        )
+        .await
+        .unwrap();
+    assert_eq!(login.address, "unknown", "no ConnectInfo here");
+    assert_eq!(login.user_agent.as_deref(), Some("test-agent"));
+    let shown = format!("{login:?}");
+    assert!(
+        shown.contains("test-agent") && !shown.contains(old.trim_start_matches("__Host-session=")),
+        "{shown}"
+    );
+
+    let ticket = f.auth.begin_session_login("val").await.unwrap();
+    let cookies = f
+        .auth
+        .login_session(&login, ticket, roles(&["user"]))
+        .await
+        .unwrap();
+    assert!(format!("{cookies:?}").starts_with("SessionCookies"));
+    let response = (cookies, "ok").into_response();
+    let set: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let value = |name: &str| {
+        set.iter()
+            .find_map(|c| c.strip_prefix(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_owned()
+    };
+    let id = value("__Host-session");
+    assert!(!format!("{:?}", set.len()).contains(&id));
+    let app = Router::new()
+        .route(
+            "/me",
+            get(|s: Session| async move { s.record().csrf_token().to_owned() }),
+        )
+        .with_state(f.auth.clone());
+    let cookie = format!("__Host-session={id}");
+    let (s, token, _) = f
+        .call(&app, get_with("/me", Some(("cookie", &cookie))))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        value("__Host-csrf"),
+        token,
+        "the CSRF cookie is the session's token"
+    );
+    // The old session ended at login (no fixation).
+    let (s, _, _) = f.call(&app, get_with("/me", Some(("cookie", &old)))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The roles went into the session in the one write.
+    let m = f.auth.sessions().unwrap();
+    let active = m.authenticate(&id, T0).await.unwrap().unwrap();
+    assert_eq!(active.record.data().get("roles"), Some(&json!(["user"])));
+
+    // Rotation: a new ID and token, the old ID dead at once.
+    let session = Session { active };
+    let rotated = f.auth.rotate_session(&session).await.unwrap();
+    let new_token = rotated.csrf_token().to_owned();
+    assert_eq!(new_token, token, "rotation keeps the record, and its token");
+    let response = (rotated, "ok").into_response();
+    let new_id = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|v| {
+            v.to_str()
+                .unwrap()
+                .strip_prefix("__Host-session=")
+                .map(|c| c.split(';').next().unwrap().to_owned())
+        })
+        .unwrap();
+    assert_ne!(new_id, id);
+    let (s, _, _) = f
+        .call(&app, get_with("/me", Some(("cookie", &cookie))))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Rotating a session that has ended: 401, clearing the cookies.
+    let refused = f.auth.rotate_session(&session).await.unwrap_err();
+    assert_eq!(refused.status(), 401);
+    assert!(
+        refused
+            .rendered()
+            .headers
+            .iter()
+            .any(|(n, v)| *n == "set-cookie" && v.contains("Max-Age=0"))
+    );
+
+    // Logout clears both cookies and ends the session.
+    let new_cookie = format!("__Host-session={new_id}");
+    let active = m.authenticate(&new_id, T0).await.unwrap().unwrap();
+    let cleared = f.auth.logout_session(&Session { active }).await.unwrap();
+    let response = (cleared, "bye").into_response();
+    let set: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert!(set.iter().all(|c| c.contains("Max-Age=0")));
+    let (s, _, _) = f
+        .call(&app, get_with("/me", Some(("cookie", &new_cookie))))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn debug_of_the_configuration() {
+    let f = fixture(true);
+    let shown = format!("{:?}", f.auth);
+    assert!(
+        shown.starts_with("Auth {") && shown.contains("realm: \"test\""),
+        "{shown}"
+    );
+    let builder = Auth::builder(http());
+    assert_eq!(format!("{builder:?}"), "AuthBuilder { .. }");
+}
+
+/// A service that is never ready.
+#[derive(Clone)]
+struct NeverReady;
+
+impl tower::Service<Request<Body>> for NeverReady {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Pending
+    }
+    fn call(&mut self, _: Request<Body>) -> Self::Future {
+        std::future::ready(Ok("called".into_response()))
+    }
+}
+
+#[test]
+fn the_role_layer_waits_for_its_service() {
+    use tower::{Layer, Service};
+    let f = fixture(false);
+    let mut service = RequireRole::new(&f.auth, "admin").layer(NeverReady);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(service.poll_ready(&mut cx).is_pending());
 }

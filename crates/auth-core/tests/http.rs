@@ -302,6 +302,22 @@ fn outcomes_that_are_not_errors() {
     assert_eq!(r.www_authenticate("x"), None);
     assert_eq!(r.body(), r#"{"error":"csrf","message":"no"}"#);
 
+    // The cause of a server-side refusal is kept for the log, and only
+    // then; it changes nothing that is sent.
+    let down = Error::StoreUnavailable("redis refused the connection".into());
+    let r = Rejection::from_error(&down, Via::Cookie);
+    assert_eq!((r.status(), r.cause()), (503, Some(&down)));
+    assert!(!r.body().contains("redis"));
+    let r = Rejection::from_error(&Error::Misuse("x"), Via::Body);
+    assert_eq!((r.status(), r.cause()), (500, Some(&Error::Misuse("x"))));
+    for client in [
+        Error::Expired { exp: 1, now: 2 },
+        Error::RateLimited { retry_after: 3 },
+    ] {
+        assert_eq!(Rejection::from_error(&client, Via::Bearer).cause(), None);
+    }
+    assert_eq!(Rejection::csrf("no").cause(), None);
+
     let r = Rejection::not_found();
     assert_eq!(
         (r.status(), r.code(), r.message()),

@@ -3,6 +3,7 @@
 //! body.
 
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -77,6 +78,9 @@ pub struct Rejection {
     challenge: Option<Challenge>,
     retry_after: Option<u64>,
     clear_session: bool,
+    /// The server-side error behind a 5xx, for the server's log (boxed:
+    /// a refusal travels in `Err`, and most have none).
+    cause: Option<Box<Error>>,
 }
 
 /// A rendered response: what an adapter writes, byte for byte.
@@ -104,6 +108,7 @@ impl Rejection {
             challenge: None,
             retry_after: None,
             clear_session: false,
+            cause: None,
         }
     }
 
@@ -217,6 +222,9 @@ impl Rejection {
             | Error::Misuse(_) => INTERNAL,
         };
         let mut rejection = Self::new(status, code, message);
+        if status >= 500 {
+            rejection.cause = Some(Box::new(error.clone()));
+        }
         if let Error::RateLimited { retry_after } = error {
             rejection.retry_after = Some(*retry_after);
         }
@@ -339,6 +347,15 @@ impl Rejection {
     #[must_use]
     pub const fn retry_after(&self) -> Option<u64> {
         self.retry_after
+    }
+
+    /// The error behind a refusal that is the server's fault (5xx), for
+    /// the server's log: the client gets only the generic message, and the
+    /// adapter logs this (an [`Error`]'s text never holds a secret).
+    /// `None` for every refusal that is the client's.
+    #[must_use]
+    pub fn cause(&self) -> Option<&Error> {
+        self.cause.as_deref()
     }
 
     /// Whether the response clears the session cookies.
