@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use auth_core::Error;
 use auth_core::http::{CookieSession, CsrfHeaders, Rejection, Via, authenticate_cookie, bearer};
@@ -72,8 +73,9 @@ where
 pub struct Session {
     /// The session handle: act on it ([`Auth::logout_session`],
     /// [`Auth::rotate_session`], the manager's `*_session` methods), never
-    /// by reading the cookie again.
-    pub active: ActiveSession,
+    /// by reading the cookie again. Shared (an `Arc`): the extractors of
+    /// one request hand it on without copying the record.
+    pub active: Arc<ActiveSession>,
 }
 
 impl Session {
@@ -85,7 +87,7 @@ impl Session {
 
     /// The session's record (times, data, login metadata).
     #[must_use]
-    pub const fn record(&self) -> &SessionRecord {
+    pub fn record(&self) -> &SessionRecord {
         &self.active.record
     }
 
@@ -126,7 +128,9 @@ async fn find_session(
             active.record.csrf_token(),
         )
         .map_err(|r| (r, true))?;
-    let session = Session { active };
+    let session = Session {
+        active: Arc::new(active),
+    };
     parts.extensions.insert(session.clone());
     Ok(Some(session))
 }
@@ -191,8 +195,11 @@ pub struct Bearer<C = Value> {
 }
 
 /// The request's access token, if it has one.
-async fn find_bearer(auth: &Auth, parts: &mut Parts) -> Result<Option<Access<Value>>, Rejection> {
-    if let Some(access) = parts.extensions.get::<Access<Value>>() {
+async fn find_bearer(
+    auth: &Auth,
+    parts: &mut Parts,
+) -> Result<Option<Arc<Access<Value>>>, Rejection> {
+    if let Some(access) = parts.extensions.get::<Arc<Access<Value>>>() {
         return Ok(Some(access.clone()));
     }
     let headers = values(parts, &AUTHORIZATION);
@@ -208,14 +215,15 @@ async fn find_bearer(auth: &Auth, parts: &mut Parts) -> Result<Option<Access<Val
         .authenticate::<Value>(token, auth.now())
         .await
         .map_err(|e| Rejection::from_error(&e, Via::Bearer))?;
+    let access = Arc::new(access);
     parts.extensions.insert(access.clone());
     Ok(Some(access))
 }
 
 /// `access` with its claims read as `C`: 401 `invalid_claim` if they do
 /// not fit.
-fn typed<C: DeserializeOwned>(access: Access<Value>) -> Result<Bearer<C>, Rejection> {
-    access
+fn typed<C: DeserializeOwned>(access: Arc<Access<Value>>) -> Result<Bearer<C>, Rejection> {
+    Arc::unwrap_or_clone(access)
         .into_claims()
         .map(|access| Bearer { access })
         .map_err(|e| Rejection::from_error(&e, Via::Bearer))
@@ -267,7 +275,7 @@ pub enum Credential {
     /// A session cookie (CSRF-checked).
     Session(Session),
     /// A Bearer access token.
-    Bearer(Access<Value>),
+    Bearer(Arc<Access<Value>>),
 }
 
 /// The authenticated user of a request, by a Bearer token when the request

@@ -823,7 +823,9 @@ async fn session_cookies_from_login_rotate_and_logout() {
     assert_eq!(active.record.data().get("roles"), Some(&json!(["user"])));
 
     // Rotation: a new ID and token, the old ID dead at once.
-    let session = Session { active };
+    let session = Session {
+        active: Arc::new(active),
+    };
     let rotated = f.auth.rotate_session(&session).await.unwrap();
     let new_token = rotated.csrf_token().to_owned();
     assert_eq!(new_token, token, "rotation keeps the record, and its token");
@@ -858,7 +860,13 @@ async fn session_cookies_from_login_rotate_and_logout() {
     // Logout clears both cookies and ends the session.
     let new_cookie = format!("__Host-session={new_id}");
     let active = m.authenticate(&new_id, T0).await.unwrap().unwrap();
-    let cleared = f.auth.logout_session(&Session { active }).await.unwrap();
+    let cleared = f
+        .auth
+        .logout_session(&Session {
+            active: Arc::new(active),
+        })
+        .await
+        .unwrap();
     let response = (cleared, "bye").into_response();
     let set: Vec<&str> = response
         .headers()

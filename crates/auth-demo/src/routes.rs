@@ -9,13 +9,14 @@ use auth_core::Error;
 use auth_core::http::Via;
 use auth_core::tokens::TokenPair;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::{AppState, DemoUser, Health};
@@ -75,12 +76,17 @@ type Answer = Result<Response, AuthRejection>;
 
 /// A JSON answer that must not be cached (it shows a credential's user).
 fn private_json(value: &Value) -> Response {
+    private_body(value.to_string().into())
+}
+
+/// [`private_json`] for a body already serialized.
+fn private_body(body: Bytes) -> Response {
     (
         [
             (CACHE_CONTROL, "no-store"),
             (CONTENT_TYPE, "application/json"),
         ],
-        value.to_string(),
+        body,
     )
         .into_response()
 }
@@ -190,7 +196,7 @@ async fn session_login(
 
 async fn session_me(State(state): State<AppState>, session: Session) -> Answer {
     let user = known(&state, session.user_id())?;
-    Ok(private_json(&json!({"user": user.json()})))
+    Ok(private_body(user.me_body()))
 }
 
 async fn session_list(State(state): State<AppState>, session: Session) -> Answer {
@@ -285,23 +291,61 @@ async fn jwt_login(
     Ok(pair_json(&pair))
 }
 
+/// The body of `/jwt/me`, serialized straight from the verified token.
+#[derive(Serialize)]
+struct JwtMe<'a> {
+    user: UserOut<'a>,
+    claims: ClaimsOut<'a>,
+}
+
+#[derive(Serialize)]
+struct UserOut<'a> {
+    id: &'a str,
+    name: &'a str,
+    roles: &'a [String],
+}
+
+/// The token's registered claims and the app's own (roles, name).
+#[derive(Serialize)]
+struct ClaimsOut<'a> {
+    #[serde(flatten)]
+    app: &'a Value,
+    sub: &'a str,
+    sid: &'a str,
+    jti: &'a str,
+    iat: u64,
+    exp: u64,
+    iss: &'a str,
+    aud: &'a str,
+}
+
 async fn jwt_me(State(state): State<AppState>, bearer: Bearer) -> Answer {
     let access = &bearer.access;
     let user = known(&state, &access.user_id)?;
-    let mut claims = match &access.claims {
-        Value::Object(app) => app.clone(),
-        _ => serde_json::Map::new(),
+    let body = JwtMe {
+        user: UserOut {
+            id: &user.id,
+            name: &user.name,
+            roles: &user.roles,
+        },
+        claims: ClaimsOut {
+            app: &access.claims,
+            sub: &access.user_id,
+            sid: &access.family_id,
+            jti: &access.jti,
+            iat: access.issued_at,
+            exp: access.expires_at,
+            iss: crate::ISSUER,
+            aud: crate::ISSUER,
+        },
     };
-    claims.insert("sub".into(), json!(access.user_id));
-    claims.insert("sid".into(), json!(access.family_id));
-    claims.insert("jti".into(), json!(access.jti));
-    claims.insert("iat".into(), json!(access.issued_at));
-    claims.insert("exp".into(), json!(access.expires_at));
-    claims.insert("iss".into(), json!(crate::ISSUER));
-    claims.insert("aud".into(), json!(crate::ISSUER));
-    Ok(private_json(
-        &json!({"user": user.json(), "claims": claims}),
-    ))
+    let body = serde_json::to_vec(&body).map_err(|_| {
+        state.auth.error(
+            &Error::Misuse("the /jwt/me body does not serialize"),
+            Via::Bearer,
+        )
+    })?;
+    Ok(private_body(body.into()))
 }
 
 async fn jwt_refresh(

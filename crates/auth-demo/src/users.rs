@@ -5,6 +5,7 @@ use std::fmt;
 
 use auth_core::Error;
 use auth_core::password::PasswordHasher;
+use axum::body::Bytes;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -19,6 +20,8 @@ pub struct DemoUser {
     pub roles: Vec<String>,
     /// The PHC string of the password.
     pub hash: String,
+    /// `{"user":{...}}`, serialized once: the body of `/session/me`.
+    me: Bytes,
 }
 
 impl fmt::Debug for DemoUser {
@@ -31,6 +34,23 @@ impl fmt::Debug for DemoUser {
 }
 
 impl DemoUser {
+    fn new(name: String, roles: Vec<String>, hash: String) -> Self {
+        let me = json!({"user": {"id": name, "name": name, "roles": roles}});
+        Self {
+            id: name.clone(),
+            name,
+            roles,
+            hash,
+            me: Bytes::from(me.to_string()),
+        }
+    }
+
+    /// `{"user":{"id","name","roles"}}`, made once at start-up.
+    #[must_use]
+    pub fn me_body(&self) -> Bytes {
+        self.me.clone()
+    }
+
     /// `{"id","name","roles"}`, as the API shows a user.
     #[must_use]
     pub fn json(&self) -> Value {
@@ -80,12 +100,11 @@ impl Users {
             ),
             ("bob", "hunter2 hunter2", &["user"][..]),
         ] {
-            users.insert(DemoUser {
-                id: name.into(),
-                name: name.into(),
-                roles: roles.iter().map(|r| (*r).into()).collect(),
-                hash: hasher.hash(password.as_bytes())?,
-            });
+            users.insert(DemoUser::new(
+                name.into(),
+                roles.iter().map(|r| (*r).into()).collect(),
+                hasher.hash(password.as_bytes())?,
+            ));
         }
         Ok(users)
     }
@@ -119,12 +138,7 @@ impl Users {
                     ));
                 }
             };
-            users.insert(DemoUser {
-                id: entry.name.clone(),
-                name: entry.name,
-                roles: entry.roles,
-                hash,
-            });
+            users.insert(DemoUser::new(entry.name, entry.roles, hash));
         }
         Ok(users)
     }
