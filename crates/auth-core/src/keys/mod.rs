@@ -15,6 +15,8 @@
 //! `docs/security.md`). Secrets are wiped on drop and never printed by
 //! `Debug`.
 
+#[cfg(all(feature = "ecdsa", feature = "std"))]
+mod ec_verify;
 #[cfg(feature = "ecdsa")]
 mod ecdsa;
 #[cfg(feature = "hmac")]

@@ -124,10 +124,10 @@ fn decode_public(pem: &str) -> Result<Public, Error> {
                 use super::ecdsa::EcVerifier;
                 use pkcs8::DecodePublicKey;
                 if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-                    return Ok(Public::Ec(EcVerifier::P256(k)));
+                    return Ok(Public::Ec(EcVerifier::p256(k)));
                 }
                 if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-                    return Ok(Public::Ec(EcVerifier::P384(k)));
+                    return Ok(Public::Ec(EcVerifier::p384(k)));
                 }
             }
             Err(UNRECOGNISED)
