@@ -10,12 +10,15 @@
 //!   key material, the same header members (`alg`, `typ`, `kid`), the same
 //!   claims, and verification that checks `exp`, `iss` and `aud` and
 //!   deserializes into an equivalent typed struct.
+//! - `jwt-simple/sign`, `jwt-simple/verify`: the second peer, jwt-simple's
+//!   pure-Rust build, with the same keys, `kid`, claims and checks (`exp`,
+//!   `iss`, `aud`), decoding into the same application struct.
 //! - `floor/primitive-verify`, `floor/primitive-sign`: the bare MAC or
 //!   signature over the same signing input (`header.payload` of auth-core's
 //!   token) with the same `RustCrypto` crates auth-core uses, keys built
 //!   outside the timed loop. No JWT library can be faster than this.
 //!
-//! Both `verify` functions check the same token (the one auth-core signed).
+//! Every `verify` function checks the same token (the one auth-core signed).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,13 +26,14 @@ use core::hint::black_box;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_benches::{
-    AUDIENCE, AppClaims, FullClaims, ISSUER, auth_core_claims, full_claims, same_claims,
+    AUDIENCE, AppClaims, FullClaims, ISSUER, SUBJECT, auth_core_claims, full_claims, same_claims,
 };
 use auth_core::{Algorithm, Claims, SigningKey, VerifyingKey};
 use base64ct::{Base64UrlUnpadded, Encoding};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header};
+use jwt_simple::prelude::{JWTClaims, VerificationOptions};
 use sha2::Sha256;
 
 /// The 32-byte HS256 secret both libraries and the floor key with.
@@ -53,6 +57,68 @@ struct Fixture {
     signature: Vec<u8>,
     /// `iat` of the claims; auth-core verifies at `iat + 60`.
     iat: u64,
+    /// jwt-simple's key pair (or HMAC key) and public key, behind closures.
+    simple: Simple,
+}
+
+/// jwt-simple's sign and verify for one algorithm, written as its users
+/// write them: the key carries the same `kid`, verification requires the
+/// issuer and the audience (and checks `exp` against the system clock).
+struct Simple {
+    sign: Box<dyn Fn(JWTClaims<AppClaims>) -> String>,
+    verify: Box<SimpleVerify>,
+}
+
+/// jwt-simple's `verify_token`, for one key.
+type SimpleVerify = dyn Fn(&str, &VerificationOptions) -> JWTClaims<AppClaims>;
+
+impl Simple {
+    fn new<S, V>(sign: S, verify: V) -> Self
+    where
+        S: Fn(JWTClaims<AppClaims>) -> Result<String, jwt_simple::Error> + 'static,
+        V: Fn(&str, Option<VerificationOptions>) -> Result<JWTClaims<AppClaims>, jwt_simple::Error>
+            + 'static,
+    {
+        Self {
+            sign: Box::new(move |claims| sign(claims).expect("jwt-simple signs")),
+            verify: Box::new(move |token, options| {
+                verify(token, Some(options.clone())).expect("jwt-simple verifies")
+            }),
+        }
+    }
+
+    /// The options every jwt-simple verification here uses.
+    fn options() -> VerificationOptions {
+        VerificationOptions {
+            allowed_issuers: Some([ISSUER.to_owned()].into()),
+            allowed_audiences: Some([AUDIENCE.to_owned()].into()),
+            ..VerificationOptions::default()
+        }
+    }
+
+    /// The benchmark claims as jwt-simple takes them (issued now).
+    fn claims() -> JWTClaims<AppClaims> {
+        jwt_simple::prelude::Claims::with_custom_claims(
+            auth_core_claims(0).custom,
+            jwt_simple::prelude::Duration::from_secs(auth_benches::TTL),
+        )
+        .with_subject(SUBJECT)
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+    }
+}
+
+/// Whether jwt-simple's claims say what auth-core's say.
+fn same_as_simple(ours: &Claims<AppClaims>, theirs: &JWTClaims<AppClaims>) -> bool {
+    ours.sub == theirs.subject
+        && ours.iss == theirs.issuer
+        && theirs
+            .audiences
+            .clone()
+            .is_some_and(|a| a.into_set().into_iter().eq(ours.aud.iter().cloned()))
+        && ours.iat == theirs.issued_at.map(|t| t.as_secs())
+        && ours.exp == theirs.expires_at.map(|t| t.as_secs())
+        && ours.custom == theirs.custom
 }
 
 impl Fixture {
@@ -62,6 +128,7 @@ impl Fixture {
         theirs_alg: jsonwebtoken::Algorithm,
         theirs_enc: EncodingKey,
         theirs_dec: DecodingKey,
+        simple: Simple,
     ) -> Self {
         // jsonwebtoken reads the system clock for `exp`; auth-core is told the time.
         let iat = SystemTime::now()
@@ -91,6 +158,7 @@ impl Fixture {
             signature,
             token,
             iat,
+            simple,
         };
         fixture.check_interop();
         fixture
@@ -133,6 +201,22 @@ impl Fixture {
             .verify(&their_token, &self.ours_validation, self.iat + 60)
             .expect("auth-core verifies jsonwebtoken's token");
         assert!(same_claims(&back, &theirs), "{}: claims differ", self.group);
+
+        // jwt-simple reads auth-core's token, and auth-core reads jwt-simple's.
+        let options = Simple::options();
+        let simple = (self.simple.verify)(&self.token, &options);
+        assert!(same_as_simple(&ours, &simple), "{}: jwt-simple", self.group);
+        let simple_token = (self.simple.sign)(Simple::claims());
+        let back: Claims<AppClaims> = self
+            .ours_verify
+            .verify(&simple_token, &self.ours_validation, self.iat + 60)
+            .expect("auth-core verifies jwt-simple's token");
+        assert_eq!(
+            back.custom, ours.custom,
+            "{}: jwt-simple's token",
+            self.group
+        );
+        assert_eq!(back.sub, ours.sub, "{}: jwt-simple's token", self.group);
     }
 }
 
@@ -174,6 +258,20 @@ where
             .expect("verify")
         });
     });
+    let simple_claims = Simple::claims();
+    let simple_options = Simple::options();
+    g.bench_function("jwt-simple/sign", |b| {
+        // jwt-simple takes the claims by value: the copy is made outside
+        // the timed part.
+        b.iter_batched(
+            || simple_claims.clone(),
+            |claims| (f.simple.sign)(black_box(claims)),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("jwt-simple/verify", |b| {
+        b.iter(|| (f.simple.verify)(black_box(&f.token), &simple_options));
+    });
     g.bench_function("floor/primitive-verify", |b| {
         b.iter(|| floor_verify(black_box(&f.signing_input), black_box(&f.signature)));
     });
@@ -195,12 +293,22 @@ fn member_bytes(jwk: &serde_json::Value, name: &str) -> Vec<u8> {
 
 fn hs256(c: &mut Criterion) {
     let ours = SigningKey::from_hmac_secret(Algorithm::Hs256, HS256_SECRET).expect("key");
+    let kid = ours.kid().to_owned();
     let f = Fixture::new(
         "hs256",
         ours,
         jsonwebtoken::Algorithm::HS256,
         EncodingKey::from_secret(HS256_SECRET),
         DecodingKey::from_secret(HS256_SECRET),
+        {
+            use jwt_simple::prelude::MACLike as _;
+            let key = jwt_simple::prelude::HS256Key::from_bytes(HS256_SECRET).with_key_id(&kid);
+            let verifier = key.clone();
+            Simple::new(
+                move |claims| key.authenticate(claims),
+                move |token, options| verifier.verify_token(token, options),
+            )
+        },
     );
     let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(HS256_SECRET).expect("HMAC key");
     assert!(
@@ -231,6 +339,7 @@ fn es256(c: &mut Criterion) {
     use p256::pkcs8::EncodePrivateKey;
 
     let ours = SigningKey::generate(Algorithm::Es256).expect("key");
+    let kid = ours.kid().to_owned();
     let jwk: serde_json::Value = serde_json::from_str(&ours.to_private_jwk()).expect("JWK");
     let floor_key = p256::ecdsa::SigningKey::from_slice(&member_bytes(&jwk, "d")).expect("scalar");
     let pkcs8 = floor_key.to_pkcs8_der().expect("PKCS#8");
@@ -240,6 +349,17 @@ fn es256(c: &mut Criterion) {
         jsonwebtoken::Algorithm::ES256,
         EncodingKey::from_ec_der(pkcs8.as_bytes()),
         DecodingKey::from_ec_components(&member(&jwk, "x"), &member(&jwk, "y")).expect("EC key"),
+        {
+            use jwt_simple::prelude::{ECDSAP256KeyPairLike as _, ECDSAP256PublicKeyLike as _};
+            let pair = jwt_simple::prelude::ES256KeyPair::from_bytes(&member_bytes(&jwk, "d"))
+                .expect("jwt-simple P-256 key")
+                .with_key_id(&kid);
+            let public = pair.public_key().with_key_id(&kid);
+            Simple::new(
+                move |claims| pair.sign(claims),
+                move |token, options| public.verify_token(token, options),
+            )
+        },
     );
     let floor_verifying = *floor_key.verifying_key();
     let signature = p256::ecdsa::Signature::from_slice(&f.signature).expect("r || s");
@@ -258,6 +378,7 @@ fn rs256(c: &mut Criterion) {
     use rsa::{BoxedUint, RsaPrivateKey, pkcs1v15};
 
     let ours = SigningKey::generate(Algorithm::Rs256).expect("key");
+    let kid = ours.kid().to_owned();
     let jwk: serde_json::Value = serde_json::from_str(&ours.to_private_jwk()).expect("JWK");
     let uint = |name: &str| {
         let bytes = member_bytes(&jwk, name);
@@ -272,6 +393,17 @@ fn rs256(c: &mut Criterion) {
         jsonwebtoken::Algorithm::RS256,
         EncodingKey::from_rsa_der(pkcs1.as_bytes()),
         DecodingKey::from_rsa_components(&member(&jwk, "n"), &member(&jwk, "e")).expect("RSA key"),
+        {
+            use jwt_simple::prelude::{RSAKeyPairLike as _, RSAPublicKeyLike as _};
+            let pair = jwt_simple::prelude::RS256KeyPair::from_der(pkcs1.as_bytes())
+                .expect("jwt-simple RSA key")
+                .with_key_id(&kid);
+            let public = pair.public_key().with_key_id(&kid);
+            Simple::new(
+                move |claims| pair.sign(claims),
+                move |token, options| public.verify_token(token, options),
+            )
+        },
     );
     let floor_verifying = pkcs1v15::VerifyingKey::<Sha256>::new(private.to_public_key());
     let floor_signing = pkcs1v15::SigningKey::<Sha256>::new(private);
