@@ -57,7 +57,11 @@ pub(crate) enum RsaSigner {
 }
 
 fn check_size(key: &RsaPublicKey) -> Result<(), Error> {
-    let bits = key.n().bits() as usize;
+    // The modulus's bit length, spelt out: crypto-bigint 0.7.11 renamed
+    // `bits` to `bit_width` (deprecating the old name) and 0.7.10, which the
+    // manifest also allows, has only `bits`; this is both one's definition.
+    let n = key.n();
+    let bits = (n.bits_precision() - n.leading_zeros()) as usize;
     if bits < MIN_BITS {
         return Err(Error::InvalidKey("RSA modulus is shorter than 2048 bits"));
     }
@@ -434,5 +438,21 @@ mod tests {
             generate_with(1024, |_| Err(Error::Random)).unwrap_err(),
             Error::InvalidKey("RSA key size must be 2048 to 8192 bits")
         );
+    }
+
+    #[test]
+    fn the_modulus_size_is_its_bit_length_not_its_octet_count() {
+        use super::public_from_parts;
+        let e = [1, 0, 1];
+        // 256 octets, 2047 bits: refused, although its precision is 2048.
+        let mut n = [0xffu8; 256];
+        n[0] = 0x7f;
+        assert_eq!(
+            public_from_parts(&n, &e).unwrap_err(),
+            Error::InvalidKey("RSA modulus is shorter than 2048 bits")
+        );
+        // Exactly 2048 bits: accepted.
+        n[0] = 0x80;
+        assert!(public_from_parts(&n, &e).is_ok());
     }
 }
