@@ -180,6 +180,29 @@ fn key_set_selects_by_kid_and_publishes_jwks() {
 }
 
 #[test]
+fn claims_empty_is_a_token_of_registered_claims_only() {
+    assert_eq!(Claims::empty(), Claims::new(Empty {}));
+    let key = SigningKey::generate(Algorithm::Hs256).unwrap();
+    let token = key
+        .sign(&Claims::empty().subject("alice").valid_for(NOW, 60))
+        .unwrap();
+    // The payload holds the registered claims and nothing else.
+    use base64ct::Encoding as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let payload = base64ct::Base64UrlUnpadded::decode_vec(payload).unwrap();
+    assert_eq!(
+        String::from_utf8(payload).unwrap(),
+        format!(r#"{{"sub":"alice","exp":{},"iat":{NOW}}}"#, NOW + 60)
+    );
+    let c: Claims = key
+        .verifying_key()
+        .verify(&token, &Validation::new(), NOW)
+        .unwrap();
+    assert_eq!(c.sub.as_deref(), Some("alice"));
+    assert_eq!(c, Claims::empty().subject("alice").valid_for(NOW, 60));
+}
+
+#[test]
 fn empty_custom_claims_and_no_kid() {
     let key = SigningKey::generate(Algorithm::Hs256).unwrap();
     let opts = auth_core::SignOptions::default().without_kid();

@@ -38,6 +38,17 @@ pub struct Claims<T = Empty> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Empty {}
 
+impl Claims<Empty> {
+    /// Claims for a token that carries only registered claims (`iss`,
+    /// `sub`, `aud`, `exp`, ...): `Claims::empty().subject("alice")`, the
+    /// same as `Claims::new(Empty {})`. Verify such a token as `Claims`
+    /// (the default custom type is [`Empty`]).
+    #[must_use]
+    pub fn empty() -> Self {
+        Self::new(Empty {})
+    }
+}
+
 impl<T> Claims<T> {
     /// Claims with no registered members set.
     pub fn new(custom: T) -> Self {
