@@ -48,7 +48,9 @@
 //! - **Errors say why.** One [`Error`] enum with a stable [`Error::code`] per
 //!   variant; a failed signature is the single detail-free `bad_signature`.
 //! - **Time is passed in.** Verification takes `now`; [`Clock`] abstracts it,
-//!   and `std` adds [`SystemClock`].
+//!   and `std` adds [`SystemClock`]. The session manager and the token
+//!   service can be given a clock once (`with_clock`) and read it with
+//!   `now()`.
 //! - **Secrets stay secret.** Key material is wiped on drop, never shown by
 //!   `Debug`, and MACs are compared in constant time ([`ct`]).
 //!

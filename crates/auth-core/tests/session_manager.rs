@@ -8,14 +8,14 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use auth_core::Error;
 use auth_core::session::{
     SessionConfig, SessionId, SessionManager, SessionMeta, SessionRecord, StoreKey,
 };
 use auth_core::store::{Created, SessionStore};
+use auth_core::{Clock, Error, FixedClock};
 
 /// Runs a future that never waits (the naive store answers at once).
 fn block_on<F: Future>(future: F) -> F::Output {
@@ -247,6 +247,50 @@ fn debug_shows_the_configuration_only() {
         format!("SessionManager {{ config: {config:?}, .. }}")
     );
     assert!(shown.contains("1234"));
+}
+
+/// A clock that a test moves.
+struct Moving(AtomicU64);
+
+impl Clock for Moving {
+    fn now(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The clock given once: `now` reads it (a moved clock moves every call
+/// that passes `now()`), the rest of the manager is unchanged, and another
+/// clock replaces it.
+#[test]
+fn a_manager_given_a_clock_reads_the_time_from_it() {
+    let store = Naive::default();
+    let clock = Moving(AtomicU64::new(T));
+    let config = SessionConfig::new().idle_timeout(600);
+    let m = SessionManager::new(&store, config.clone()).with_clock(&clock);
+    assert_eq!(m.now(), T);
+    assert_eq!(m.config(), &config);
+    assert_eq!(
+        format!("{m:?}"),
+        format!("SessionManager {{ config: {config:?}, .. }}")
+    );
+    let cookie = planted(&store, record("alice", T, 600));
+    assert!(
+        block_on(m.authenticate(&cookie, m.now()))
+            .unwrap()
+            .is_some()
+    );
+    clock.0.store(T + 601, Ordering::Relaxed);
+    assert_eq!(m.now(), T + 601);
+    assert!(
+        block_on(m.authenticate(&cookie, m.now()))
+            .unwrap()
+            .is_none()
+    );
+
+    let fixed = m.with_clock(FixedClock(T + 5));
+    assert_eq!(fixed.now(), T + 5);
+    assert_eq!(fixed.clock(), &FixedClock(T + 5));
+    assert_eq!(fixed.config(), &config);
 }
 
 /// A request's session cookie, authenticated once: no cookie, a cookie

@@ -51,8 +51,8 @@ impl CookieSession {
 /// Refused: a malformed `Cookie` header (400, see
 /// [`find_cookie`](super::find_cookie)); a store that fails (503
 /// `store_unavailable`, or 500: never a made-up "no session").
-pub async fn authenticate_cookie<S: SessionStore>(
-    manager: &SessionManager<S>,
+pub async fn authenticate_cookie<S: SessionStore, T>(
+    manager: &SessionManager<S, T>,
     cookies: &CookieConfig,
     cookie_headers: &[&[u8]],
     now: u64,

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::{SessionId, SessionMeta, SessionRecord, StoreKey};
 use crate::error::Error;
 use crate::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
+use crate::time::Clock;
 
 /// The default for [`SessionConfig::max_per_user`].
 pub const DEFAULT_MAX_PER_USER: usize = 32;
@@ -159,14 +160,32 @@ pub struct SessionInfo {
 
 /// The lifecycle rules over a [`SessionStore`].
 ///
+/// Every call takes the time, `now` (seconds since the Unix epoch), so
+/// tests are exact and `no_std` needs no clock. An app gives the manager
+/// its clock once with [`SessionManager::with_clock`] and passes
+/// [`SessionManager::now`]; `T` is that clock's type (`()`, the default,
+/// without one):
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use auth_core::SystemClock;
+/// use auth_core::session::{SessionConfig, SessionManager};
+/// # let store = ();
+/// let sessions = SessionManager::new(store, SessionConfig::new()).with_clock(SystemClock);
+/// // In a handler: sessions.authenticate(cookie, sessions.now()).await?
+/// assert!(sessions.now() > 1_700_000_000);
+/// # }
+/// ```
+///
 /// `Debug` shows the configuration only.
 #[derive(Clone)]
-pub struct SessionManager<S> {
+pub struct SessionManager<S, T = ()> {
     store: S,
     config: SessionConfig,
+    clock: T,
 }
 
-impl<S> fmt::Debug for SessionManager<S> {
+impl<S, T> fmt::Debug for SessionManager<S, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionManager")
             .field("config", &self.config)
@@ -178,12 +197,46 @@ impl<S> fmt::Debug for SessionManager<S> {
 /// 256-bit IDs a single collision already means a broken RNG.
 const CREATE_ATTEMPTS: usize = 3;
 
-impl<S: SessionStore> SessionManager<S> {
-    /// A manager over `store` with `config`.
+impl<S> SessionManager<S> {
+    /// A manager over `store` with `config`, without a clock: pass the
+    /// time to each call, or give it one with
+    /// [`SessionManager::with_clock`].
     pub fn new(store: S, config: SessionConfig) -> Self {
-        Self { store, config }
+        Self {
+            store,
+            config,
+            clock: (),
+        }
+    }
+}
+
+impl<S, T: Clock> SessionManager<S, T> {
+    /// The time by the manager's clock, to pass as `now`.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
     }
 
+    /// The manager's clock.
+    pub fn clock(&self) -> &T {
+        &self.clock
+    }
+}
+
+impl<S, T> SessionManager<S, T> {
+    /// The same manager with `clock` as its clock ([`SessionManager::now`]):
+    /// [`SystemClock`](crate::SystemClock) in an app, a
+    /// [`FixedClock`](crate::FixedClock) or a clock of the test's own in
+    /// tests. Replaces any clock it had.
+    pub fn with_clock<C: Clock>(self, clock: C) -> SessionManager<S, C> {
+        SessionManager {
+            store: self.store,
+            config: self.config,
+            clock,
+        }
+    }
+}
+
+impl<S: SessionStore, T> SessionManager<S, T> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store

@@ -18,6 +18,7 @@ use crate::session::{LOGIN_TICKET_TTL, StoreKey};
 use crate::store::{
     AccessState, Created, MAX_FAMILIES_PER_USER, RefreshRules, Refreshed, TokenStore,
 };
+use crate::time::Clock;
 
 /// The `typ` header of access tokens (RFC 9068 section 2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -291,15 +292,22 @@ const CREATE_ATTEMPTS: usize = 3;
 ///   new one of the same family returned; presenting a consumed token
 ///   again revokes the family ([`Error::RefreshReused`]).
 ///
+/// Every call takes the time, `now` (seconds since the Unix epoch), so
+/// tests are exact and `no_std` needs no clock. An app gives the service
+/// its clock once with [`TokenService::with_clock`] and passes
+/// [`TokenService::now`]; `T` is that clock's type (`()`, the default,
+/// without one).
+///
 /// `Debug` shows the configuration only.
-pub struct TokenService<S> {
+pub struct TokenService<S, T = ()> {
     keys: KeySet,
     validation: Validation,
     config: TokenConfig,
     store: S,
+    clock: T,
 }
 
-impl<S> fmt::Debug for TokenService<S> {
+impl<S, T> fmt::Debug for TokenService<S, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenService")
             .field("config", &self.config)
@@ -327,7 +335,36 @@ impl<S> TokenService<S> {
             validation,
             config,
             store,
+            clock: (),
         })
+    }
+}
+
+impl<S, T: Clock> TokenService<S, T> {
+    /// The time by the service's clock, to pass as `now`.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// The service's clock.
+    pub fn clock(&self) -> &T {
+        &self.clock
+    }
+}
+
+impl<S, T> TokenService<S, T> {
+    /// The same service with `clock` as its clock ([`TokenService::now`]):
+    /// [`SystemClock`](crate::SystemClock) in an app, a
+    /// [`FixedClock`](crate::FixedClock) or a clock of the test's own in
+    /// tests. Replaces any clock it had.
+    pub fn with_clock<C: Clock>(self, clock: C) -> TokenService<S, C> {
+        TokenService {
+            keys: self.keys,
+            validation: self.validation,
+            config: self.config,
+            store: self.store,
+            clock,
+        }
     }
 
     /// The store.
@@ -381,7 +418,7 @@ impl<S> TokenService<S> {
     }
 }
 
-impl<S: TokenStore> TokenService<S> {
+impl<S: TokenStore, T> TokenService<S, T> {
     /// Starts a login for `user_id`: reads the user's token generation.
     /// Call it **before** checking the credentials; see [`TokenTicket`].
     pub async fn begin_login(&self, user_id: &str, now: u64) -> Result<TokenTicket, Error> {
@@ -712,6 +749,50 @@ mod tests {
         );
         assert_eq!(mid.access_ttl, 60);
         assert_eq!(mid.refresh_absolute, 6000);
+    }
+
+    #[test]
+    fn a_service_given_a_clock_reads_the_time_from_it() {
+        use crate::FixedClock;
+
+        const T: u64 = 1_700_000_000;
+        let key = SigningKey::from_hmac_secret(Algorithm::Hs256, &[1; 32]).unwrap();
+        let token = key
+            .sign_with(
+                &Claims::new(serde_json::json!({ "sid": "f" }))
+                    .issuer("iss")
+                    .audience("aud")
+                    .subject("alice")
+                    .issued_at(T)
+                    .expires_at(T + 60)
+                    .jwt_id("j"),
+                &SignOptions::default().typ(ACCESS_TOKEN_TYP),
+            )
+            .unwrap();
+        let mut keys = KeySet::new();
+        keys.set_signing_key(key).unwrap();
+        let config = TokenConfig::new("iss", "aud");
+        let s = TokenService::new(keys, config.clone(), ())
+            .unwrap()
+            .with_clock(FixedClock(T + 10));
+        assert_eq!(s.now(), T + 10);
+        assert_eq!(s.clock(), &FixedClock(T + 10));
+        assert_eq!(s.config(), &config);
+        assert_eq!(
+            alloc::format!("{s:?}"),
+            alloc::format!("TokenService {{ config: {config:?}, .. }}")
+        );
+        let access: Access<Value> = s.verify(&token, s.now()).unwrap();
+        assert_eq!(access.user_id, "alice");
+        // Another clock replaces it: a minute later the token has expired.
+        let later = s.with_clock(FixedClock(T + 61));
+        assert_eq!(
+            later.verify::<Value>(&token, later.now()).unwrap_err(),
+            Error::Expired {
+                exp: T + 60,
+                now: T + 61
+            }
+        );
     }
 
     #[test]
