@@ -476,6 +476,44 @@ fn cookies_are_set_and_cleared_with_the_same_attributes() {
 }
 
 #[test]
+fn a_session_cookie_is_written_from_the_id_into_one_exact_buffer() {
+    use auth_core::session::SessionId;
+
+    let id = SessionId::generate().unwrap();
+    let expected_text = format!(
+        "__Host-session={}; Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax",
+        &*id.expose()
+    );
+    let c = CookieConfig::new(3600);
+    // A `Zeroizing<String>`: wiped when dropped.
+    let value: zeroize::Zeroizing<String> = c.set_session(&id);
+    assert_eq!(*value, expected_text);
+    assert_eq!(*value, c.session_cookie(&id.expose()));
+    // Allocated once at its exact length: it never grew, so no partial
+    // copy of the ID was left in freed memory.
+    assert_eq!(value.capacity(), value.len());
+    // The same for every attribute set: another name, SameSite, Max-Age,
+    // plain HTTP.
+    let other = CookieConfig::new(7)
+        .same_site(SameSite::Strict)
+        .names("sid", "xsrf")
+        .unwrap()
+        .insecure_http();
+    let value = other.set_session(&id);
+    assert_eq!(
+        *value,
+        format!(
+            "sid={}; Path=/; Max-Age=7; HttpOnly; SameSite=Strict",
+            &*id.expose()
+        )
+    );
+    assert_eq!(value.capacity(), value.len());
+    // The plain setters are sized exactly too.
+    let csrf = c.csrf_cookie("tok");
+    assert_eq!(csrf.capacity(), csrf.len());
+}
+
+#[test]
 fn cookies_are_found_once_or_refused() {
     let name = "__Host-session";
     let find = |headers: &[&str]| {

@@ -4,8 +4,11 @@
 use alloc::format;
 use alloc::string::String;
 
+use zeroize::Zeroizing;
+
 use super::Rejection;
 use crate::error::Error;
+use crate::session::SessionId;
 
 /// The most bytes of `Cookie` headers a request may carry (all of them
 /// together); more is refused with 400 `invalid_request` before any is
@@ -141,20 +144,54 @@ impl CookieConfig {
         self.max_age
     }
 
-    fn set(&self, name: &str, value: &str, max_age: u64, http_only: bool) -> String {
-        format!(
-            "{name}={value}; Path=/; Max-Age={max_age}{}{}; SameSite={}",
+    /// Writes a `Set-Cookie` value into one buffer of exactly its length,
+    /// so that the buffer never grows (growing leaves a copy of what was
+    /// written so far in freed memory, and a session ID is a secret).
+    fn write(&self, out: &mut String, name: &str, value: &str, max_age: u64, http_only: bool) {
+        let max_age = format!("{max_age}");
+        let parts = [
+            name,
+            "=",
+            value,
+            "; Path=/; Max-Age=",
+            &max_age,
             if http_only { "; HttpOnly" } else { "" },
             if self.insecure { "" } else { "; Secure" },
-            self.same_site.name()
-        )
+            "; SameSite=",
+            self.same_site.name(),
+        ];
+        out.reserve_exact(parts.iter().map(|p| p.len()).sum());
+        for part in parts {
+            out.push_str(part);
+        }
+    }
+
+    fn set(&self, name: &str, value: &str, max_age: u64, http_only: bool) -> String {
+        let mut out = String::new();
+        self.write(&mut out, name, value, max_age, http_only);
+        out
     }
 
     /// The `Set-Cookie` value that stores a session ID (`HttpOnly`). The
     /// value must be cookie-safe, as session IDs (base64url) are.
+    ///
+    /// For a [`SessionId`] prefer [`CookieConfig::set_session`], which
+    /// writes it without an unwiped copy.
     #[must_use]
     pub fn session_cookie(&self, id: &str) -> String {
         self.set(&self.session, id, self.max_age, true)
+    }
+
+    /// The `Set-Cookie` value that stores the session `id` (`HttpOnly`),
+    /// written from the ID straight into one buffer of exactly its length
+    /// that is wiped on drop: no unwiped copy of the secret is left behind.
+    /// Hand `&*value` to the framework's header type (which keeps its own
+    /// copy until the response is written) and drop `value`.
+    #[must_use]
+    pub fn set_session(&self, id: &SessionId) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::new());
+        self.write(&mut out, &self.session, &id.expose(), self.max_age, true);
+        out
     }
 
     /// The `Set-Cookie` value of the CSRF token (readable by script).

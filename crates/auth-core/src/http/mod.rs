@@ -3,7 +3,10 @@
 //! The framework adapters (auth-axum, auth-rocket) read headers and write
 //! responses; everything that decides lives here and is tested here, so
 //! two adapters answer the same request with the same status, headers and
-//! body:
+//! body. An app on a framework without an adapter calls the same functions
+//! with its request's header values (as byte slices, as sent) and writes
+//! what they return: `docs/embedding.md` in the repository shows it end to
+//! end, on plain hyper.
 //!
 //! - [`Rejection`]: the status, JSON body (`{"error":CODE,"message":TEXT}`),
 //!   RFC 6750 `WWW-Authenticate` challenge, `Retry-After` and cookie
@@ -12,8 +15,10 @@
 //! - [`bearer`]: the Bearer token of a request (RFC 6750 §2.1), refusing
 //!   malformed headers and tokens in the URI.
 //! - [`CookieConfig`] and [`find_cookie`]: `Set-Cookie` values (`__Host-`
-//!   prefix, `HttpOnly`, `Secure`, `SameSite`, `Max-Age`) and reading the
-//!   `Cookie` header, refusing oversized and repeated cookies.
+//!   prefix, `HttpOnly`, `Secure`, `SameSite`, `Max-Age`; a session ID's
+//!   written straight into a wiped buffer by [`CookieConfig::set_session`])
+//!   and reading the `Cookie` header, refusing oversized and repeated
+//!   cookies.
 //! - [`csrf`]: the CSRF decision for cookie-authenticated requests
 //!   (`Sec-Fetch-Site`, `Origin`, and a token header), and for the login
 //!   form before any session exists.
