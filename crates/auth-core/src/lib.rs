@@ -113,11 +113,6 @@ pub mod fuzzing;
 #[cfg(feature = "password")]
 pub mod password;
 
-/// The README's examples run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
-
 // Errors.
 pub use error::Error;
 // Algorithms and headers.

@@ -93,6 +93,12 @@
 #[doc = include_str!("../../../docs/tokens.md")]
 pub struct TokensDoctests;
 
+/// The README's examples run as doc tests here, where both auth-core and
+/// the stores are at hand (its session example needs a store).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 mod any;
 mod memory;
 mod memory_tokens;
