@@ -4,18 +4,20 @@ use std::convert::Infallible;
 use std::fmt;
 
 use auth_core::http::CookieConfig;
+use auth_core::session::SessionId;
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::response::{IntoResponseParts, ResponseParts};
+use zeroize::Zeroizing;
 
 /// Appends `cookies` as `Set-Cookie` headers and `Cache-Control: no-store`
 /// (a response that sets or clears a credential must not be cached).
-fn set(mut res: ResponseParts, cookies: &[String]) -> ResponseParts {
+fn set(mut res: ResponseParts, cookies: &[&str]) -> ResponseParts {
     let headers = res.headers_mut();
-    for cookie in cookies {
+    for &cookie in cookies {
         // The core builds cookies from a base64url value, a token name and
         // fixed attributes: always a valid header value.
-        if let Ok(value) = HeaderValue::try_from(cookie.as_str()) {
+        if let Ok(value) = HeaderValue::try_from(cookie) {
             headers.append(SET_COOKIE, value);
         }
     }
@@ -28,14 +30,17 @@ fn set(mut res: ResponseParts, cookies: &[String]) -> ResponseParts {
 /// the login response. `Debug` does not show the session ID.
 #[must_use = "return it in the response, or the client never gets its session"]
 pub struct SessionCookies {
-    cookies: [String; 2],
+    /// The session cookie, written from the ID into a buffer wiped on drop.
+    session: Zeroizing<String>,
+    csrf: String,
     csrf_token: String,
 }
 
 impl SessionCookies {
-    pub(crate) fn new(config: &CookieConfig, id: &str, csrf_token: &str) -> Self {
+    pub(crate) fn new(config: &CookieConfig, id: &SessionId, csrf_token: &str) -> Self {
         Self {
-            cookies: [config.session_cookie(id), config.csrf_cookie(csrf_token)],
+            session: config.set_session(id),
+            csrf: config.csrf_cookie(csrf_token),
             csrf_token: csrf_token.into(),
         }
     }
@@ -57,7 +62,7 @@ impl fmt::Debug for SessionCookies {
 impl IntoResponseParts for SessionCookies {
     type Error = Infallible;
     fn into_response_parts(self, res: ResponseParts) -> Result<ResponseParts, Infallible> {
-        Ok(set(res, &self.cookies))
+        Ok(set(res, &[self.session.as_str(), self.csrf.as_str()]))
     }
 }
 
@@ -81,7 +86,8 @@ impl ClearSession {
 impl IntoResponseParts for ClearSession {
     type Error = Infallible;
     fn into_response_parts(self, res: ResponseParts) -> Result<ResponseParts, Infallible> {
-        Ok(set(res, &self.cookies))
+        let [session, csrf] = &self.cookies;
+        Ok(set(res, &[session, csrf]))
     }
 }
 
@@ -118,6 +124,6 @@ impl fmt::Debug for LoginCsrfCookie {
 impl IntoResponseParts for LoginCsrfCookie {
     type Error = Infallible;
     fn into_response_parts(self, res: ResponseParts) -> Result<ResponseParts, Infallible> {
-        Ok(set(res, std::slice::from_ref(&self.cookie)))
+        Ok(set(res, &[&self.cookie]))
     }
 }

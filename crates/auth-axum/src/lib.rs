@@ -301,7 +301,7 @@ impl Auth {
             .map_err(|e| self.error(&e, Via::Body))?;
         Ok(SessionCookies::new(
             self.http().cookies(),
-            &new.id.expose(),
+            &new.id,
             new.record.csrf_token(),
         ))
     }
@@ -314,7 +314,7 @@ impl Auth {
         match sessions.rotate_session(&session.active, self.now()).await {
             Ok(Some(new)) => Ok(SessionCookies::new(
                 self.http().cookies(),
-                &new.id.expose(),
+                &new.id,
                 new.record.csrf_token(),
             )),
             Ok(None) => Err(self.refuse(&Rejection::unauthenticated(false, true))),
