@@ -177,6 +177,15 @@ pub struct SessionInfo {
 /// # }
 /// ```
 ///
+/// A manager given no clock has no `now()`: asking it for the time does
+/// not compile, rather than give a wrong one.
+///
+/// ```compile_fail,E0599
+/// use auth_core::session::{SessionConfig, SessionManager};
+/// let sessions = SessionManager::new((), SessionConfig::new());
+/// let _ = sessions.now();
+/// ```
+///
 /// `Debug` shows the configuration only.
 #[derive(Clone)]
 pub struct SessionManager<S, T = ()> {

@@ -296,7 +296,16 @@ const CREATE_ATTEMPTS: usize = 3;
 /// tests are exact and `no_std` needs no clock. An app gives the service
 /// its clock once with [`TokenService::with_clock`] and passes
 /// [`TokenService::now`]; `T` is that clock's type (`()`, the default,
-/// without one).
+/// without one). A service given no clock has no `now()`:
+///
+/// ```compile_fail,E0599
+/// use auth_core::KeySet;
+/// use auth_core::tokens::{TokenConfig, TokenService};
+/// # fn main() -> Result<(), auth_core::Error> {
+/// let tokens = TokenService::new(KeySet::new(), TokenConfig::new("iss", "aud"), ())?;
+/// let _ = tokens.now();
+/// # Ok(()) }
+/// ```
 ///
 /// `Debug` shows the configuration only.
 pub struct TokenService<S, T = ()> {
