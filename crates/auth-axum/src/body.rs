@@ -1,20 +1,20 @@
 //! Request bodies, refused as the core says.
 
-use auth_core::http::Rejection;
+use auth_core::http::{body_too_large, check_json_content_type, parse_json_body};
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
-use crate::{Auth, AuthRejection};
+pub use auth_core::http::MAX_BODY_LEN;
 
-/// The most bytes a [`JsonBody`] reads; a longer body is refused unread.
-pub const MAX_BODY_LEN: usize = 16 * 1024;
+use crate::{Auth, AuthRejection};
 
 /// A JSON request body of type `T` (a login form, a refresh token).
 ///
 /// Refused with 400 `invalid_request` and a message that says which: a
 /// `Content-Type` other than `application/json`, a body over
-/// [`MAX_BODY_LEN`] bytes, or one that is not JSON of the expected shape.
+/// [`MAX_BODY_LEN`] bytes, or one that is not JSON of the expected shape
+/// (the core decides: [`auth_core::http::parse_json_body`]).
 /// The refusal is the same JSON as every other (`axum::Json`'s own
 /// rejections are plain text with other statuses).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -30,23 +30,16 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        let refuse = |why| auth.refuse(&Rejection::invalid_request(why, false));
-        let is_json = req
+        let content_type = req
             .headers()
             .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
-            return Err(refuse(
-                "the request body must be JSON (Content-Type: application/json)",
-            ));
-        }
+            .map(axum::http::HeaderValue::as_bytes);
+        check_json_content_type(content_type).map_err(|r| auth.refuse(&r))?;
         let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_LEN)
             .await
-            .map_err(|_| refuse("the request body is too large or was cut short"))?;
-        serde_json::from_slice(&bytes)
+            .map_err(|_| auth.refuse(&body_too_large()))?;
+        parse_json_body(&bytes)
             .map(JsonBody)
-            .map_err(|_| refuse("the request body is not the expected JSON"))
+            .map_err(|r| auth.refuse(&r))
     }
 }

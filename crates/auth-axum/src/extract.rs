@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::{Auth, AuthRejection, ROLES, roles_of};
+use crate::{Auth, AuthRejection, ROLES};
 
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 const CSRF_HEADER: HeaderName = HeaderName::from_static(auth_core::http::csrf::CSRF_HEADER);
@@ -340,7 +340,7 @@ pub(crate) async fn find_user(
     let user = if let Some(access) = access {
         User {
             id: access.user_id.clone(),
-            roles: roles_of(access.claims.get(ROLES)),
+            roles: auth_core::http::roles(access.claims.get(ROLES)),
             credential: Credential::Bearer(access),
         }
     } else {
@@ -348,7 +348,7 @@ pub(crate) async fn find_user(
         match find_session(auth, parts).await {
             Ok(Some(session)) => User {
                 id: session.user_id().into(),
-                roles: roles_of(session.record().data().get(ROLES)),
+                roles: auth_core::http::roles(session.record().data().get(ROLES)),
                 credential: Credential::Session(session),
             },
             Ok(None) => return Ok(None),

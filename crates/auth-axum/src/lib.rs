@@ -347,15 +347,3 @@ impl Auth {
         self.refuse(&Rejection::not_found())
     }
 }
-
-/// The roles in a [`ROLES`] member: the strings of its array (anything
-/// else, and non-strings in it, are no roles).
-fn roles_of(member: Option<&Value>) -> Vec<String> {
-    match member {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    }
-}

@@ -814,3 +814,75 @@ fn the_login_form_is_protected_by_a_pre_session_token() {
         Err(Rejection::csrf("cross-site requests are refused"))
     );
 }
+
+#[test]
+fn json_bodies_are_accepted_or_refused_as_decided() {
+    use auth_core::http::{
+        MAX_BODY_LEN, body_too_large, check_json_content_type, is_json_content_type,
+        parse_json_body,
+    };
+    for accepted in [
+        &b"application/json"[..],
+        b"Application/JSON",
+        b" application/json ; charset=utf-8",
+        b"application/json;",
+    ] {
+        assert!(is_json_content_type(Some(accepted)), "{accepted:?}");
+        assert_eq!(check_json_content_type(Some(accepted)), Ok(()));
+    }
+    let wrong = Err(Rejection::invalid_request(
+        "the request body must be JSON (Content-Type: application/json)",
+        false,
+    ));
+    for refused in [
+        &b"text/plain"[..],
+        b"application/jsonx",
+        b"application/json-seq",
+        b"",
+        b"; application/json",
+        b"\xffapplication/json",
+    ] {
+        assert!(!is_json_content_type(Some(refused)), "{refused:?}");
+        assert_eq!(check_json_content_type(Some(refused)), wrong);
+    }
+    assert!(!is_json_content_type(None));
+    assert_eq!(check_json_content_type(None), wrong);
+
+    assert_eq!(MAX_BODY_LEN, 16 * 1024);
+    let big = body_too_large();
+    assert_eq!((big.status(), big.code()), (400, "invalid_request"));
+    assert_eq!(
+        big.message(),
+        "the request body is too large or was cut short"
+    );
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Form {
+        name: String,
+    }
+    assert_eq!(
+        parse_json_body::<Form>(br#"{"name":"a"}"#),
+        Ok(Form { name: "a".into() })
+    );
+    let shape = Err(Rejection::invalid_request(
+        "the request body is not the expected JSON",
+        false,
+    ));
+    for bad in [&b"{"[..], b"[]", br#"{"name":1}"#, b"", b"{}"] {
+        assert_eq!(parse_json_body::<Form>(bad), shape, "{bad:?}");
+    }
+}
+
+#[test]
+fn roles_are_the_strings_of_the_array() {
+    use auth_core::http::roles;
+    use serde_json::json;
+    assert_eq!(
+        roles(Some(&json!(["admin", 1, null, "user", ["x"]]))),
+        vec!["admin".to_owned(), "user".to_owned()]
+    );
+    assert!(roles(Some(&json!("admin"))).is_empty());
+    assert!(roles(Some(&json!({"admin": true}))).is_empty());
+    assert!(roles(Some(&json!([]))).is_empty());
+    assert!(roles(None).is_empty());
+}

@@ -25,6 +25,8 @@
 //! - [`authenticate_cookie`]: a request's session cookie, authenticated
 //!   with one store read, as a [`CookieSession`]: a live session's handle,
 //!   or why not and whether to clear the cookie.
+//! - [`parse_json_body`] and its companions: which JSON request bodies are
+//!   accepted and how the rest are refused; [`roles`]: a credential's roles.
 //!
 //! ```
 //! use auth_core::Error;
@@ -48,6 +50,7 @@
 //! ```
 
 mod bearer;
+mod body;
 mod cookie;
 pub mod csrf;
 mod rejection;
@@ -57,6 +60,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use bearer::{MAX_AUTHORIZATION_LEN, bearer};
+pub use body::{
+    MAX_BODY_LEN, body_too_large, check_json_content_type, is_json_content_type, parse_json_body,
+    roles,
+};
 pub use cookie::{CookieConfig, MAX_COOKIE_HEADER_LEN, SameSite, find_cookie};
 pub use rejection::{Rejection, Rendered, Via};
 pub use session::{CookieSession, authenticate_cookie};
