@@ -1,0 +1,405 @@
+//! auth-rocket's guards, catchers and fairing through Rocket's local
+//! client: exact statuses, codes, challenges and cookies, the `Option`
+//! forms failing closed, and nothing secret in `Debug`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use auth_core::http::{CookieConfig, HttpConfig};
+use auth_core::session::SessionConfig;
+use auth_core::tokens::{TokenConfig, TokenService};
+use auth_core::{Algorithm, KeySet, SigningKey};
+use auth_rocket::{
+    Auth, AuthRejection, Bearer, CookieChange, JsonBody, LoginRequest, RequireRole, Role, Session,
+    User, WithCookies,
+};
+use auth_store::{AnyStore, MemoryStore};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::{State, get, post, routes};
+use serde_json::{Map, Value, json};
+
+struct Admin;
+impl Role for Admin {
+    const NAME: &'static str = "admin";
+}
+
+#[get("/csrf")]
+fn csrf(auth: &State<Auth>) -> Result<WithCookies<&'static str>, AuthRejection> {
+    Ok(auth.login_csrf_cookie()?.to("ok"))
+}
+
+#[post("/login/<user>")]
+async fn login(
+    auth: &State<Auth>,
+    request: LoginRequest,
+    user: &str,
+) -> Result<WithCookies<&'static str>, AuthRejection> {
+    let ticket = auth.begin_session_login(user).await?;
+    let mut data = Map::new();
+    let roles = if user == "alice" {
+        json!(["admin"])
+    } else {
+        json!([])
+    };
+    data.insert("roles".into(), roles);
+    Ok(auth.login_session(&request, ticket, data).await?.to("in"))
+}
+
+#[get("/session")]
+fn session(session: Session) -> String {
+    session.user_id().to_owned()
+}
+
+#[post("/session")]
+fn session_post(session: Session) -> String {
+    session.user_id().to_owned()
+}
+
+#[post("/maybe")]
+fn maybe(session: Option<Session>) -> &'static str {
+    if session.is_some() { "some" } else { "none" }
+}
+
+#[get("/maybe-bearer")]
+fn maybe_bearer(bearer: Option<Bearer>) -> &'static str {
+    if bearer.is_some() { "some" } else { "none" }
+}
+
+#[get("/user")]
+fn user(user: User) -> String {
+    user.id
+}
+
+#[get("/admin")]
+fn admin(user: RequireRole<Admin>) -> String {
+    user.id.clone()
+}
+
+#[derive(serde::Deserialize)]
+struct Form {
+    name: String,
+}
+
+#[post("/json", data = "<form>")]
+fn body(form: JsonBody<Form>) -> String {
+    form.0.name
+}
+
+async fn client(tokens: bool) -> Client {
+    let store = AnyStore::new(MemoryStore::new());
+    let sessions = SessionConfig::new();
+    let http = HttpConfig::new("test", CookieConfig::new(sessions.absolute_timeout)).unwrap();
+    let mut builder = Auth::builder(http).sessions(store.clone(), sessions);
+    if tokens {
+        let mut keys = KeySet::new();
+        keys.set_signing_key(SigningKey::generate(Algorithm::Hs256).unwrap())
+            .unwrap();
+        let service = TokenService::new(keys, TokenConfig::new("test", "test"), store).unwrap();
+        builder = builder.tokens(service);
+    }
+    let auth = builder.build();
+    let rocket = rocket::custom(rocket::Config {
+        log_level: rocket::config::LogLevel::Off,
+        ..rocket::Config::debug_default()
+    })
+    .attach(auth.fairing())
+    .mount(
+        "/",
+        routes![
+            csrf,
+            login,
+            session,
+            session_post,
+            maybe,
+            maybe_bearer,
+            user,
+            admin,
+            body
+        ],
+    );
+    Client::untracked(rocket).await.unwrap()
+}
+
+/// The JSON refusal's status and code, with `Cache-Control: no-store`.
+async fn refused(response: LocalResponse<'_>, status: u16, code: &str) -> Vec<String> {
+    assert_eq!(response.status().code, status);
+    assert_eq!(
+        response.headers().get_one("cache-control"),
+        Some("no-store")
+    );
+    assert_eq!(
+        response.headers().get_one("content-type"),
+        Some("application/json")
+    );
+    let cookies: Vec<String> = response
+        .headers()
+        .get("set-cookie")
+        .map(String::from)
+        .collect();
+    let body: Value = serde_json::from_str(&response.into_string().await.unwrap()).unwrap();
+    assert_eq!(body["error"], json!(code), "{body}");
+    cookies
+}
+
+/// Logs `user` in: the session cookie and its CSRF token.
+async fn log_in(client: &Client, user: &str) -> (String, String) {
+    let r = client.get("/csrf").dispatch().await;
+    let pre = value(r.headers().get_one("set-cookie").unwrap());
+    let r = client
+        .post(format!("/login/{user}"))
+        .header(Header::new("cookie", format!("__Host-csrf={pre}")))
+        .header(Header::new("x-csrf-token", pre))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    let cookies: Vec<&str> = r.headers().get("set-cookie").collect();
+    assert_eq!(cookies.len(), 2);
+    let session = cookies[0];
+    // The core's attributes, without TLS: Secure, HttpOnly, the prefix.
+    assert!(session.starts_with("__Host-session="), "{session}");
+    for attribute in [
+        "; HttpOnly",
+        "; Secure",
+        "; Path=/",
+        "; SameSite=Lax",
+        "; Max-Age=28800",
+    ] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    assert!(!cookies[1].contains("HttpOnly"), "{}", cookies[1]);
+    assert_eq!(r.headers().get_one("cache-control"), Some("no-store"));
+    (value(session), value(cookies[1]))
+}
+
+fn value(cookie: &str) -> String {
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+fn with_session(session: &str, csrf: &str) -> Header<'static> {
+    Header::new(
+        "cookie",
+        format!("__Host-session={session}; __Host-csrf={csrf}"),
+    )
+}
+
+#[rocket::async_test]
+async fn session_guard_refuses_and_accepts_as_the_core_says() {
+    let client = client(false).await;
+    let cookies = refused(
+        client.get("/session").dispatch().await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert!(cookies.is_empty());
+    let r = client.get("/session").dispatch().await;
+    assert_eq!(r.headers().get_one("www-authenticate"), None);
+
+    let (session, csrf) = log_in(&client, "bob").await;
+    let r = client
+        .get("/session")
+        .header(with_session(&session, &csrf))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.into_string().await.unwrap(), "bob");
+
+    // An unsafe method without the token: 403 csrf; with it: through.
+    let r = client
+        .post("/session")
+        .header(with_session(&session, &csrf))
+        .dispatch()
+        .await;
+    refused(r, 403, "csrf").await;
+    let r = client
+        .post("/session")
+        .header(with_session(&session, &csrf))
+        .header(Header::new("x-csrf-token", csrf.clone()))
+        .header(Header::new("sec-fetch-site", "cross-site"))
+        .dispatch()
+        .await;
+    refused(r, 403, "csrf").await;
+    let r = client
+        .post("/session")
+        .header(with_session(&session, &csrf))
+        .header(Header::new("x-csrf-token", csrf.clone()))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+
+    // A cookie that names no session: 401, and both cookies cleared.
+    let r = client
+        .get("/session")
+        .header(with_session(&"A".repeat(43), &csrf))
+        .dispatch()
+        .await;
+    let cookies = refused(r, 401, "unauthenticated").await;
+    assert_eq!(cookies.len(), 2);
+    assert!(
+        cookies.iter().all(|c| c.contains("Max-Age=0")),
+        "{cookies:?}"
+    );
+    // A repeated cookie: 400.
+    let r = client
+        .get("/session")
+        .header(Header::new(
+            "cookie",
+            format!("__Host-session={session}; __Host-session={session}"),
+        ))
+        .dispatch()
+        .await;
+    refused(r, 400, "invalid_request").await;
+}
+
+#[rocket::async_test]
+async fn option_forms_are_none_only_without_credentials() {
+    let client = client(true).await;
+    let r = client.post("/maybe").dispatch().await;
+    assert_eq!(r.into_string().await.unwrap(), "none");
+    let r = client
+        .post("/maybe")
+        .header(Header::new(
+            "cookie",
+            format!("__Host-session={}", "A".repeat(43)),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.into_string().await.unwrap(), "none");
+
+    // A failed CSRF check is not "no session": the refusal stands,
+    // whatever the handler answered.
+    let (session, csrf) = log_in(&client, "bob").await;
+    let r = client
+        .post("/maybe")
+        .header(with_session(&session, &csrf))
+        .dispatch()
+        .await;
+    refused(r, 403, "csrf").await;
+
+    let r = client.get("/maybe-bearer").dispatch().await;
+    assert_eq!(r.into_string().await.unwrap(), "none");
+    let r = client
+        .get("/maybe-bearer")
+        .header(Header::new("authorization", "Bearer a b"))
+        .dispatch()
+        .await;
+    refused(r, 400, "invalid_request").await;
+    let r = client
+        .get("/maybe-bearer")
+        .header(Header::new("authorization", "Bearer a.b.c"))
+        .dispatch()
+        .await;
+    refused(r, 401, "malformed").await;
+}
+
+#[rocket::async_test]
+async fn bearer_user_and_role_refusals() {
+    let client = client(true).await;
+    let r = client.get("/user").dispatch().await;
+    assert_eq!(
+        r.headers().get_one("www-authenticate"),
+        Some(r#"Bearer realm="test""#)
+    );
+    refused(r, 401, "unauthenticated").await;
+    let r = client
+        .get("/user")
+        .header(Header::new("authorization", "Bearer abc.def.ghi"))
+        .dispatch()
+        .await;
+    let challenge = r.headers().get_one("www-authenticate").unwrap().to_owned();
+    assert!(
+        challenge.starts_with(r#"Bearer realm="test", error="invalid_token""#),
+        "{challenge}"
+    );
+    refused(r, 401, "malformed").await;
+
+    let r = client.get("/admin").dispatch().await;
+    refused(r, 401, "unauthenticated").await;
+    let (bob, bob_csrf) = log_in(&client, "bob").await;
+    let r = client
+        .get("/admin")
+        .header(with_session(&bob, &bob_csrf))
+        .dispatch()
+        .await;
+    assert_eq!(r.headers().get_one("www-authenticate"), None);
+    refused(r, 403, "insufficient_scope").await;
+    let (alice, alice_csrf) = log_in(&client, "alice").await;
+    let r = client
+        .get("/admin")
+        .header(with_session(&alice, &alice_csrf))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.into_string().await.unwrap(), "alice");
+}
+
+#[rocket::async_test]
+async fn an_app_without_tokens_finds_users_by_cookie_and_misuse_is_500() {
+    let client = client(false).await;
+    let (session, csrf) = log_in(&client, "bob").await;
+    let r = client
+        .get("/user")
+        .header(with_session(&session, &csrf))
+        .header(Header::new("authorization", "Bearer x"))
+        .dispatch()
+        .await;
+    assert_eq!(r.into_string().await.unwrap(), "bob");
+    // A Bearer guard without a token service: the app's mistake, 500.
+    let r = client
+        .get("/maybe-bearer")
+        .header(Header::new("authorization", "Bearer a.b.c"))
+        .dispatch()
+        .await;
+    refused(r, 500, "internal_error").await;
+}
+
+#[rocket::async_test]
+async fn bodies_and_unknown_paths_are_refused_as_json() {
+    let client = client(false).await;
+    let r = client
+        .post("/json")
+        .header(ContentType::JSON)
+        .body(r#"{"name":"x"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(r.into_string().await.unwrap(), "x");
+    for (content_type, body) in [
+        (ContentType::Plain, r#"{"name":"x"}"#.to_owned()),
+        (ContentType::JSON, "{".to_owned()),
+        (ContentType::JSON, " ".repeat(auth_rocket::MAX_BODY_LEN + 1)),
+    ] {
+        let r = client
+            .post("/json")
+            .header(content_type)
+            .body(body)
+            .dispatch()
+            .await;
+        refused(r, 400, "invalid_request").await;
+    }
+    refused(
+        client.get("/nothing/here").dispatch().await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn debug_shows_no_secret() {
+    let client = client(true).await;
+    let (session, csrf) = log_in(&client, "bob").await;
+    let auth = client.rocket().state::<Auth>().unwrap();
+    let cookies = auth.login_csrf_cookie().unwrap();
+    let token = cookies.token().to_owned();
+    for shown in [format!("{auth:?}"), format!("{cookies:?}")] {
+        assert!(!shown.contains(&session) && !shown.contains(&csrf) && !shown.contains(&token));
+    }
+}
