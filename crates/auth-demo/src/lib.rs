@@ -6,8 +6,9 @@
 //! the same way. `cargo run -p auth-demo` starts it on the in-memory store
 //! at <http://127.0.0.1:3000/>.
 //!
-//! The library half builds the app ([`build`]) so that tests and benches
-//! can run it; the binary parses the command line and serves it.
+//! The library half builds the app ([`build`] on Axum, [`build_rocket`]
+//! on Rocket) so that tests and benches can run it; the binary parses the
+//! command line and serves it.
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() -> Result<(), String> {
@@ -19,6 +20,8 @@
 
 #![forbid(unsafe_code)]
 
+mod bodies;
+mod rocket_routes;
 mod routes;
 mod users;
 
@@ -75,7 +78,7 @@ impl Default for Options {
 
 /// Which store the demo runs on, kept typed for the health check.
 #[derive(Clone)]
-enum Health {
+pub(crate) enum Health {
     Memory,
     Redis(Arc<RedisStore>),
 }
@@ -97,7 +100,7 @@ pub(crate) struct AppState {
     pub(crate) auth: Auth,
     pub(crate) users: Arc<Users>,
     pub(crate) jwks: Arc<str>,
-    health: Health,
+    pub(crate) health: Health,
 }
 
 impl axum::extract::FromRef<AppState> for Auth {
@@ -117,10 +120,25 @@ fn load_key(path: &std::path::Path, alg: Algorithm) -> Result<SigningKey, String
     key.map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Builds the demo app from `options`: the store (a Redis store must
+/// What every framework's demo is made of: the store, keys, users and
+/// services, built once from the options.
+struct Parts {
+    http: HttpConfig,
+    store: AnyStore,
+    sessions: SessionConfig,
+    tokens: TokenService<AnyStore>,
+    logins: PasswordLogin<AnyStore>,
+    users: Users,
+    jwks: String,
+    health: Health,
+    store_kind: &'static str,
+    kid: String,
+}
+
+/// Builds the demo's parts from `options`: the store (a Redis store must
 /// answer now), the key, the users (their passwords hashed with Argon2id
-/// now), the session, token and login services, and the routes.
-pub async fn build(options: Options) -> Result<Demo, String> {
+/// now), the session, token and login services.
+async fn prepare(options: Options) -> Result<Parts, String> {
     let (store, health, store_kind) = if options.store == "memory" {
         let memory = Arc::new(MemoryStore::new());
         memory
@@ -174,22 +192,117 @@ pub async fn build(options: Options) -> Result<Demo, String> {
     let tokens = TokenService::new(keys, TokenConfig::new(ISSUER, ISSUER), store.clone())
         .map_err(|e| e.to_string())?;
     let logins = PasswordLogin::new(store.clone(), hasher, ThrottleConfig::new());
-    let auth = Auth::builder(http)
-        .sessions(store, sessions)
-        .tokens(tokens)
-        .passwords(logins)
-        .build();
-    let state = AppState {
-        auth,
-        users: Arc::new(users),
-        jwks: jwks.into(),
+    Ok(Parts {
+        http,
+        store,
+        sessions,
+        tokens,
+        logins,
+        users,
+        jwks,
         health,
-    };
-    Ok(Demo {
-        router: routes::router(state),
         store_kind,
         kid,
     })
+}
+
+/// Builds the demo app on Axum from `options` (see [`prepare`]'s parts)
+/// with its routes.
+pub async fn build(options: Options) -> Result<Demo, String> {
+    let parts = prepare(options).await?;
+    let auth = Auth::builder(parts.http)
+        .sessions(parts.store, parts.sessions)
+        .tokens(parts.tokens)
+        .passwords(parts.logins)
+        .build();
+    let state = AppState {
+        auth,
+        users: Arc::new(parts.users),
+        jwks: parts.jwks.into(),
+        health: parts.health,
+    };
+    Ok(Demo {
+        router: routes::router(state),
+        store_kind: parts.store_kind,
+        kid: parts.kid,
+    })
+}
+
+/// The demo built on Rocket: the app (not yet launched) and what it runs
+/// on.
+#[derive(Debug)]
+pub struct RocketDemo {
+    /// The app, with its routes, the adapter's fairing and the demo's
+    /// state; configure its address and launch it ([`serve_rocket`]).
+    pub rocket: rocket::Rocket<rocket::Build>,
+    /// `memory` or `redis`.
+    pub store_kind: &'static str,
+    /// The access tokens' key id.
+    pub kid: String,
+}
+
+/// Builds the demo app on Rocket from `options`: the same parts, the
+/// same contract as [`build`].
+pub async fn build_rocket(options: Options) -> Result<RocketDemo, String> {
+    let parts = prepare(options).await?;
+    let auth = auth_rocket::Auth::builder(parts.http)
+        .sessions(parts.store, parts.sessions)
+        .tokens(parts.tokens)
+        .passwords(parts.logins)
+        .build();
+    let state = rocket_routes::DemoState {
+        users: parts.users,
+        jwks: parts.jwks,
+        health: parts.health,
+    };
+    Ok(RocketDemo {
+        rocket: rocket_routes::rocket(&auth, state),
+        store_kind: parts.store_kind,
+        kid: parts.kid,
+    })
+}
+
+/// Serves the Rocket demo on `addr` until Ctrl-C; `ready` is called with
+/// the address it listens on (port 0 becomes the port it got) once it
+/// does.
+pub async fn serve_rocket(
+    demo: RocketDemo,
+    addr: std::net::SocketAddr,
+    ready: impl FnOnce(std::net::SocketAddr) + Send + Sync + 'static,
+) -> Result<(), String> {
+    let config = rocket::Config {
+        address: addr.ip(),
+        port: addr.port(),
+        // The contract's headers only: no `Server`, and no client-written
+        // address header stands in for the peer's.
+        ident: rocket::config::Ident::none(),
+        ip_header: None,
+        log_level: rocket::config::LogLevel::Off,
+        cli_colors: false,
+        ..rocket::Config::default()
+    };
+    let ready = std::sync::Mutex::new(Some(ready));
+    demo.rocket
+        .configure(config)
+        .attach(rocket::fairing::AdHoc::on_liftoff(
+            "banner",
+            move |rocket| {
+                Box::pin(async move {
+                    let config = rocket.config();
+                    let ready = ready
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take();
+                    if let Some(ready) = ready {
+                        ready(std::net::SocketAddr::new(config.address, config.port));
+                    }
+                })
+            },
+        ))
+        .launch()
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Serves `demo` on `listener` until Ctrl-C (with each client's address,

@@ -15,6 +15,8 @@ use clap::{Parser, ValueEnum};
 enum Framework {
     /// Axum 0.8, through auth-axum.
     Axum,
+    /// Rocket 0.5, through auth-rocket.
+    Rocket,
 }
 
 #[derive(Parser)]
@@ -67,7 +69,6 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let Framework::Axum = cli.framework;
     let options = auth_demo::Options {
         store: cli.store,
         alg: cli.alg,
@@ -79,6 +80,13 @@ async fn main() -> ExitCode {
     if options.insecure_http {
         eprintln!("WARNING: --insecure-http: cookies are not Secure; development only");
     }
+    match cli.framework {
+        Framework::Axum => serve_axum(options, cli.addr, cli.alg).await,
+        Framework::Rocket => serve_rocket(options, cli.addr, cli.alg).await,
+    }
+}
+
+async fn serve_axum(options: auth_demo::Options, addr: SocketAddr, alg: Algorithm) -> ExitCode {
     let demo = match auth_demo::build(options).await {
         Ok(demo) => demo,
         Err(e) => {
@@ -86,23 +94,48 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listener = match tokio::net::TcpListener::bind(cli.addr).await {
+    let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", cli.addr);
+            eprintln!("error: cannot listen on {addr}: {e}");
             return ExitCode::from(2);
         }
     };
-    let addr = listener.local_addr().map_or(cli.addr, |a| a);
+    let addr = listener.local_addr().map_or(addr, |a| a);
     println!(
         "auth-demo (axum, {} store, {} key {}) listening on http://{addr}/",
         demo.store_kind,
-        cli.alg.name(),
+        alg.name(),
         demo.kid
     );
     if let Err(e) = auth_demo::serve(listener, demo).await {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+async fn serve_rocket(options: auth_demo::Options, addr: SocketAddr, alg: Algorithm) -> ExitCode {
+    let demo = match auth_demo::build_rocket(options).await {
+        Ok(demo) => demo,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let banner = format!(
+        "auth-demo (rocket, {} store, {} key {})",
+        demo.store_kind,
+        alg.name(),
+        demo.kid
+    );
+    let ready = move |addr: SocketAddr| {
+        println!("{banner} listening on http://{addr}/");
+    };
+    if let Err(e) = auth_demo::serve_rocket(demo, addr, ready).await {
+        // Rocket reports a port it cannot bind here too.
+        eprintln!("error: cannot serve on {addr}: {e}");
+        return ExitCode::from(2);
     }
     ExitCode::SUCCESS
 }

@@ -16,29 +16,19 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::bodies::{self, Credentials, PAGE_HEADERS, RefreshBody};
 use crate::{AppState, DemoUser, Health};
 
-/// The page's security headers: no script but the app's own file, no
-/// framing, no sniffing, no referrer.
-const PAGE_HEADERS: [(HeaderName, &str); 4] = [
-    (
-        HeaderName::from_static("content-security-policy"),
-        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    ),
-    (HeaderName::from_static("x-content-type-options"), "nosniff"),
-    (HeaderName::from_static("x-frame-options"), "DENY"),
-    (HeaderName::from_static("referrer-policy"), "no-referrer"),
-];
-
-const PAGE: &str = include_str!("../assets/index.html");
-const SCRIPT: &str = include_str!("../assets/app.js");
+/// The page's security headers ([`bodies::PAGE_HEADERS`]).
+fn page_headers() -> [(HeaderName, &'static str); 4] {
+    PAGE_HEADERS.map(|(name, value)| (HeaderName::from_static(name), value))
+}
 
 pub(crate) fn router(state: AppState) -> Router {
     let admin = RequireRole::new(&state.auth, "admin");
-    Router::new()
+    let routes = Router::new()
         .route("/", get(page))
         .route("/app.js", get(script))
         .route("/healthz", get(healthz))
@@ -56,20 +46,15 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/admin", get(admin_only).route_layer(admin))
         .fallback(not_found)
-        .with_state(state)
-}
-
-/// A login form's body.
-#[derive(Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
-/// A body carrying a refresh token.
-#[derive(Deserialize)]
-struct RefreshBody {
-    refresh_token: String,
+        // A known path with another method is "anything else" too: 404
+        // as JSON (Axum's own 405 has no body), as on Rocket.
+        .method_not_allowed_fallback(not_found)
+        .with_state(state);
+    // Axum adds `Allow` to that 404 after every layer of the router, so
+    // it is taken off outside.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::map_response(no_allow_on_404))
 }
 
 type Answer = Result<Response, AuthRejection>;
@@ -136,11 +121,10 @@ async fn page(State(state): State<AppState>, headers: HeaderMap) -> Answer {
         .find_csrf(&cookies)
         .map_err(|r| auth.refuse(&r))?
         .is_some();
-    let page = PAGE.replace("{{CSRF_COOKIE}}", auth.http().cookies().csrf_name());
     let html = (
-        PAGE_HEADERS,
-        [(CONTENT_TYPE, "text/html; charset=utf-8")],
-        page,
+        page_headers(),
+        [(CONTENT_TYPE, bodies::HTML)],
+        bodies::page(auth.http().cookies().csrf_name()),
     );
     if has_csrf {
         Ok(html.into_response())
@@ -153,9 +137,9 @@ async fn page(State(state): State<AppState>, headers: HeaderMap) -> Answer {
 
 async fn script() -> Response {
     (
-        PAGE_HEADERS,
-        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        SCRIPT,
+        page_headers(),
+        [(CONTENT_TYPE, bodies::JAVASCRIPT)],
+        bodies::SCRIPT,
     )
         .into_response()
 }
@@ -167,7 +151,7 @@ async fn healthz(State(state): State<AppState>) -> Answer {
             .await
             .map_err(|e| state.auth.error(&e, Via::Body))?;
     }
-    Ok(private_json(&json!({"status": "ok"})))
+    Ok(private_json(&bodies::health()))
 }
 
 async fn session_login(
@@ -191,7 +175,7 @@ async fn session_login(
         .auth
         .login_session(&login, ticket, user.claims())
         .await?;
-    Ok((cookies, private_json(&json!({"user": user.json()}))).into_response())
+    Ok((cookies, private_json(&bodies::logged_in(user))).into_response())
 }
 
 async fn session_me(State(state): State<AppState>, session: Session) -> Answer {
@@ -206,20 +190,10 @@ async fn session_list(State(state): State<AppState>, session: Session) -> Answer
         .list(session.user_id(), auth.now())
         .await
         .map_err(|e| auth.error(&e, Via::Cookie))?;
-    let current = session.handle();
-    let entries: Vec<Value> = list
-        .iter()
-        .map(|s| {
-            json!({
-                "handle": s.handle,
-                "created_at": s.created,
-                "last_seen_at": s.last_seen,
-                "user_agent": s.meta.user_agent(),
-                "current": s.handle == current,
-            })
-        })
-        .collect();
-    Ok(private_json(&Value::Array(entries)))
+    Ok(private_json(&bodies::session_list(
+        &list,
+        &session.handle(),
+    )))
 }
 
 async fn session_delete(
@@ -259,14 +233,8 @@ async fn session_logout_all(State(state): State<AppState>, session: Session) -> 
     Ok((StatusCode::NO_CONTENT, cleared, ()).into_response())
 }
 
-/// `{"access_token","token_type","expires_in","refresh_token"}`.
 fn pair_json(pair: &TokenPair) -> Response {
-    private_json(&json!({
-        "access_token": pair.access_token,
-        "token_type": "Bearer",
-        "expires_in": pair.expires_in,
-        "refresh_token": *pair.refresh_token.expose(),
-    }))
+    private_json(&bodies::pair(pair))
 }
 
 async fn jwt_login(
@@ -291,55 +259,10 @@ async fn jwt_login(
     Ok(pair_json(&pair))
 }
 
-/// The body of `/jwt/me`, serialized straight from the verified token.
-#[derive(Serialize)]
-struct JwtMe<'a> {
-    user: UserOut<'a>,
-    claims: ClaimsOut<'a>,
-}
-
-#[derive(Serialize)]
-struct UserOut<'a> {
-    id: &'a str,
-    name: &'a str,
-    roles: &'a [String],
-}
-
-/// The token's registered claims and the app's own (roles, name).
-#[derive(Serialize)]
-struct ClaimsOut<'a> {
-    #[serde(flatten)]
-    app: &'a Value,
-    sub: &'a str,
-    sid: &'a str,
-    jti: &'a str,
-    iat: u64,
-    exp: u64,
-    iss: &'a str,
-    aud: &'a str,
-}
-
 async fn jwt_me(State(state): State<AppState>, bearer: Bearer) -> Answer {
     let access = &bearer.access;
     let user = known(&state, &access.user_id)?;
-    let body = JwtMe {
-        user: UserOut {
-            id: &user.id,
-            name: &user.name,
-            roles: &user.roles,
-        },
-        claims: ClaimsOut {
-            app: &access.claims,
-            sub: &access.user_id,
-            sid: &access.family_id,
-            jti: &access.jti,
-            iat: access.issued_at,
-            exp: access.expires_at,
-            iss: crate::ISSUER,
-            aud: crate::ISSUER,
-        },
-    };
-    let body = serde_json::to_vec(&body).map_err(|_| {
+    let body = bodies::jwt_me(user, access).map_err(|_| {
         state.auth.error(
             &Error::Misuse("the /jwt/me body does not serialize"),
             Via::Bearer,
@@ -407,7 +330,14 @@ async fn jwks(State(state): State<AppState>) -> Response {
 
 async fn admin_only(State(state): State<AppState>, user: User) -> Answer {
     let known = known(&state, &user.id)?;
-    Ok(private_json(&json!({"user": known.json(), "admin": true})))
+    Ok(private_json(&bodies::admin(known)))
+}
+
+async fn no_allow_on_404(mut response: Response) -> Response {
+    if response.status() == StatusCode::NOT_FOUND {
+        response.headers_mut().remove(axum::http::header::ALLOW);
+    }
+    response
 }
 
 async fn not_found(auth: Auth) -> AuthRejection {
