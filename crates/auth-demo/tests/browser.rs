@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Demo, in_ci};
+use common::{Demo, Framework, in_ci};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Longer than run.mjs's own limit (150 s): it reports before this.
@@ -124,14 +124,23 @@ impl Output {
 }
 
 #[test]
-fn the_page_in_chromium_logs_in_keeps_the_session_and_refuses_csrf() {
+fn the_page_in_chromium_logs_in_keeps_the_session_and_refuses_csrf_on_axum() {
+    the_page_in_chromium(Framework::Axum);
+}
+
+#[test]
+fn the_page_in_chromium_logs_in_keeps_the_session_and_refuses_csrf_on_rocket() {
+    the_page_in_chromium(Framework::Rocket);
+}
+
+fn the_page_in_chromium(framework: Framework) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     if let Some(why) = missing(dir) {
         assert!(!in_ci(), "CI=true but the browser test cannot run: {why}");
         eprintln!("SKIPPED: {why}");
         return;
     }
-    let demo = Demo::start(&[]);
+    let demo = Demo::start_on(framework, &[]);
     let other = attacker_server();
     let started = Instant::now();
     let mut child = Command::new("node")

@@ -1,30 +1,38 @@
 //! What only a shared store has: two demo processes on one Redis (the way
-//! apps scale out), and a Redis outage (503, then recovery without a
-//! restart). Each test starts its own `redis-server`; under `CI=true` a
-//! missing one fails.
+//! apps scale out: two Axum, two Rocket, and one of each serving the same
+//! users), and a Redis outage (503, then recovery without a restart), on
+//! both frameworks. Each test starts its own `redis-server`; under
+//! `CI=true` a missing one fails.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use std::io::Write;
-
-use auth_core::{Algorithm, SigningKey};
 use common::{
-    ALICE_PASSWORD, Browser, CSRF, Demo, RedisServer, SESSION, eventually, path_arg, users_file,
+    ALICE_PASSWORD, Browser, CSRF, Demo, Framework, RedisServer, SESSION, eventually, key_file,
+    path_arg, users_file,
 };
 use serde_json::json;
 
-/// A private key file both processes load.
-fn key_file() -> tempfile::NamedTempFile {
-    let key = SigningKey::generate(Algorithm::Es256).unwrap();
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    file.write_all(key.to_private_jwk().as_bytes()).unwrap();
-    file
+#[test]
+fn two_axum_processes_share_sessions_tokens_and_revocation() {
+    two_processes_share_sessions_tokens_and_revocation(Framework::Axum, Framework::Axum);
 }
 
 #[test]
-fn two_processes_share_sessions_tokens_and_revocation() {
+fn two_rocket_processes_share_sessions_tokens_and_revocation() {
+    two_processes_share_sessions_tokens_and_revocation(Framework::Rocket, Framework::Rocket);
+}
+
+/// Log in on one framework, use, refresh and log out on the other (and
+/// the other way round: each step below crosses between the two).
+#[test]
+fn an_axum_and_a_rocket_process_serve_the_same_users() {
+    two_processes_share_sessions_tokens_and_revocation(Framework::Axum, Framework::Rocket);
+    two_processes_share_sessions_tokens_and_revocation(Framework::Rocket, Framework::Axum);
+}
+
+fn two_processes_share_sessions_tokens_and_revocation(on_a: Framework, on_b: Framework) {
     let Some(redis) = RedisServer::start() else {
         return;
     };
@@ -32,8 +40,8 @@ fn two_processes_share_sessions_tokens_and_revocation() {
     let key = key_file();
     let (url, users_path, key_path) = (redis.url(), path_arg(users.path()), path_arg(key.path()));
     let args = ["--store", &url, "--users", &users_path, "--key", &key_path];
-    let a = Demo::start(&args);
-    let b = Demo::start(&args);
+    let a = Demo::start_on(on_a, &args);
+    let b = Demo::start_on(on_b, &args);
     assert_ne!(a.addr, b.addr);
 
     // Both publish the same key.
@@ -98,13 +106,22 @@ fn two_processes_share_sessions_tokens_and_revocation() {
 }
 
 #[test]
-fn a_redis_outage_is_503_and_recovers_without_a_restart() {
+fn a_redis_outage_is_503_and_recovers_without_a_restart_on_axum() {
+    a_redis_outage_is_503_and_recovers_without_a_restart(Framework::Axum);
+}
+
+#[test]
+fn a_redis_outage_is_503_and_recovers_without_a_restart_on_rocket() {
+    a_redis_outage_is_503_and_recovers_without_a_restart(Framework::Rocket);
+}
+
+fn a_redis_outage_is_503_and_recovers_without_a_restart(framework: Framework) {
     let Some(mut redis) = RedisServer::start() else {
         return;
     };
     let (users, alice, _) = users_file();
     let (url, users_path) = (redis.url(), path_arg(users.path()));
-    let demo = Demo::start(&["--store", &url, "--users", &users_path]);
+    let demo = Demo::start_on(framework, &["--store", &url, "--users", &users_path]);
     let (browser, r) = Browser::login(&demo, &alice, ALICE_PASSWORD);
     assert_eq!(r.status, 200);
     let session = browser.session.clone().unwrap();

@@ -127,6 +127,24 @@ fn redis_ping(port: u16) -> bool {
     s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
 }
 
+/// The web framework a demo process serves the contract with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framework {
+    Axum,
+    Rocket,
+}
+
+impl Framework {
+    pub const ALL: [Self; 2] = [Self::Axum, Self::Rocket];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Axum => "axum",
+            Self::Rocket => "rocket",
+        }
+    }
+}
+
 /// A running `auth-demo`, killed on drop.
 pub struct Demo {
     child: Child,
@@ -137,11 +155,16 @@ pub struct Demo {
 }
 
 impl Demo {
-    /// Starts the demo with `args` (plus `--addr 127.0.0.1:0`) and waits
-    /// for the URL it prints.
+    /// Starts the demo on Axum (the default framework) with `args`.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_on(Framework::Axum, args)
+    }
+
+    /// Starts the demo on `framework` with `args` (plus `--addr
+    /// 127.0.0.1:0`) and waits for the URL it prints.
+    pub fn start_on(framework: Framework, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_auth-demo"))
-            .args(["--addr", "127.0.0.1:0"])
+            .args(["--addr", "127.0.0.1:0", "--framework", framework.name()])
             .args(args)
             .env_remove("AUTH_DEMO_STORE")
             .stdin(Stdio::null())
@@ -157,6 +180,10 @@ impl Demo {
             panic!("auth-demo did not start: {banner:?}");
         };
         let addr = url.trim().trim_end_matches('/').parse().unwrap();
+        assert!(
+            banner.starts_with(&format!("auth-demo ({},", framework.name())),
+            "{banner}"
+        );
         Self {
             child,
             addr,
@@ -466,4 +493,12 @@ pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 /// A scratch directory path for key files and the like.
 pub fn scratch() -> PathBuf {
     std::env::temp_dir()
+}
+
+/// A private key file (ES256, JWK) that several processes load.
+pub fn key_file() -> tempfile::NamedTempFile {
+    let key = auth_core::SigningKey::generate(auth_core::Algorithm::Es256).unwrap();
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(key.to_private_jwk().as_bytes()).unwrap();
+    file
 }
