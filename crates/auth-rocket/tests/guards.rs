@@ -403,3 +403,87 @@ async fn debug_shows_no_secret() {
         assert!(!shown.contains(&session) && !shown.contains(&csrf) && !shown.contains(&token));
     }
 }
+
+/// A log sink for one test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Self;
+    fn make_writer(&'a self) -> Self {
+        self.clone()
+    }
+}
+
+#[rocket::async_test]
+async fn server_failures_are_logged_and_client_failures_are_not() {
+    use auth_core::Error;
+    use auth_core::http::Via;
+
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let client = client(false).await;
+    let (session, csrf) = log_in(&client, "bob").await;
+    // The client's failures: no log.
+    refused(
+        client.get("/session").dispatch().await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    let r = client
+        .post("/session")
+        .header(with_session(&session, &csrf))
+        .dispatch()
+        .await;
+    refused(r, 403, "csrf").await;
+    assert!(log.0.lock().unwrap().is_empty());
+    // The server's: a guard's 500 (no token service), and Auth::error.
+    let r = client
+        .get("/maybe-bearer")
+        .header(Header::new("authorization", format!("Bearer {session}")))
+        .dispatch()
+        .await;
+    let body = {
+        assert_eq!(r.status(), Status::InternalServerError);
+        r.into_string().await.unwrap()
+    };
+    assert!(
+        !body.contains("token service"),
+        "the cause stays in the log"
+    );
+    let auth = client.rocket().state::<Auth>().unwrap();
+    assert_eq!(
+        auth.error(&Error::StoreCorrupt("test corruption"), Via::Body)
+            .status(),
+        500
+    );
+    assert_eq!(
+        auth.error(&Error::Expired { exp: 1, now: 2 }, Via::Body)
+            .status(),
+        401
+    );
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("internal_error") && lines[0].contains("no token service"),
+        "{text}"
+    );
+    assert!(lines[1].contains("test corruption"), "{text}");
+    assert!(!text.contains(&session) && !text.contains(&csrf), "{text}");
+}
