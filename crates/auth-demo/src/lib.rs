@@ -206,8 +206,9 @@ async fn prepare(options: Options) -> Result<Parts, String> {
     })
 }
 
-/// Builds the demo app on Axum from `options` (see [`prepare`]'s parts)
-/// with its routes.
+/// Builds the demo app on Axum from `options`: the store (a Redis store
+/// must answer now), the key, the users (their passwords hashed with
+/// Argon2id now), the session, token and login services, and the routes.
 pub async fn build(options: Options) -> Result<Demo, String> {
     let parts = prepare(options).await?;
     let auth = Auth::builder(parts.http)
