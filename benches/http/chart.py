@@ -15,7 +15,7 @@ import statistics
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
-OURS, THEIRS = "#4a7ebb", "#e08a2c"
+OURS, THEIRS, ROCKET = "#4a7ebb", "#e08a2c", "#6a9f58"
 
 
 def escape(text):
@@ -71,7 +71,12 @@ def main():
         p50 = statistics.median(float(r["p50_ms"]) for r in cases[i])
         p99 = statistics.median(float(r["p99_ms"]) for r in cases[i])
         y = top + n * row_h
-        colour = THEIRS if first["config"].startswith("tower-sessions") else OURS
+        if first["config"].startswith("tower-sessions"):
+            colour = THEIRS
+        elif first["config"].startswith("auth-demo rocket"):
+            colour = ROCKET
+        else:
+            colour = OURS
         label = f"({i}) {first['route']}, {first['config']}"
         out.append(f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{escape(label)}</text>')
         out.append(
@@ -86,6 +91,7 @@ def main():
     out.append(
         f'<text x="10" y="{height - 8}" font-size="11" fill="#555">'
         f'<tspan fill="{OURS}">&#9632;</tspan> auth-demo (auth-axum)   '
+        f'<tspan fill="{ROCKET}">&#9632;</tspan> auth-demo (auth-rocket)   '
         f'<tspan fill="{THEIRS}">&#9632;</tspan> tower-sessions app (benches/http-compare)</text>'
     )
     out.append("</svg>")

@@ -16,8 +16,13 @@
 #   f  /healthz     tower-sessions app, memory store
 #   g  /session/me  tower-sessions app, memory store
 #   h  /session/me  tower-sessions app, Redis
+#   i  /healthz     auth-demo on Rocket (--framework rocket), memory store
+#   j  /session/me  auth-demo on Rocket, memory store
+#   k  /session/me  auth-demo on Rocket, Redis
+#   l  /jwt/me      auth-demo on Rocket, memory store, HS256 access token
+#   m  /jwt/me      auth-demo on Rocket, memory store, ES256 access token
 #
-# All five servers run at once (each on its own port; each Redis-backed
+# All eight servers run at once (each on its own port; each Redis-backed
 # one on its own redis-server, started here on a free port without
 # persistence). The cases run in ROUNDS rounds, each round in a rotated
 # order, so that the machine's drift spreads over every case alike; each
@@ -167,7 +172,7 @@ theirs_session() {
 # The cases: route, configuration, URL, request header, server and
 # redis-server (pid, port) behind it.
 declare -A ROUTE CONFIG URL HEADER SPID RPID RPORT
-CASES=(a b c d e f g h)
+CASES=(a b c d e f g h i j k l m)
 case_() {
     local id=$1
     ROUTE[$id]=$2
@@ -192,6 +197,9 @@ OURS_REDIS_PORT=$REDIS_PORT
 redis redis-theirs
 THEIRS_REDIS_PID=$REDIS_PID
 THEIRS_REDIS_PORT=$REDIS_PORT
+redis redis-rocket
+ROCKET_REDIS_PID=$REDIS_PID
+ROCKET_REDIS_PORT=$REDIS_PORT
 
 start demo-es256 "$DEMO" --store memory --alg ES256
 case_ a "GET /healthz" "auth-demo, memory" /healthz ""
@@ -208,6 +216,16 @@ case_ g "GET /session/me" "tower-sessions, memory" /session/me "Cookie: __Host-s
 start theirs-redis "$THEIRS" --store "redis://127.0.0.1:$THEIRS_REDIS_PORT/"
 case_ h "GET /session/me" "tower-sessions, redis" /session/me "Cookie: __Host-session=$(theirs_session)" \
     "$THEIRS_REDIS_PID" "$THEIRS_REDIS_PORT"
+# The same demo on Rocket: the same routes, options and answers.
+start rocket-es256 "$DEMO" --framework rocket --store memory --alg ES256
+case_ i "GET /healthz" "auth-demo rocket, memory" /healthz ""
+case_ j "GET /session/me" "auth-demo rocket, memory" /session/me "Cookie: __Host-session=$(demo_session)"
+case_ m "GET /jwt/me" "auth-demo rocket, memory, ES256" /jwt/me "Authorization: Bearer $(demo_token)"
+start rocket-redis "$DEMO" --framework rocket --store "redis://127.0.0.1:$ROCKET_REDIS_PORT/" --alg ES256
+case_ k "GET /session/me" "auth-demo rocket, redis" /session/me "Cookie: __Host-session=$(demo_session)" \
+    "$ROCKET_REDIS_PID" "$ROCKET_REDIS_PORT"
+start rocket-hs256 "$DEMO" --framework rocket --store memory --alg HS256
+case_ l "GET /jwt/me" "auth-demo rocket, memory, HS256" /jwt/me "Authorization: Bearer $(demo_token)"
 
 # CPU time (user + system, all threads) of a process so far, in
 # hundredths of a second: a difference over N seconds, divided by N, is a
@@ -338,13 +356,19 @@ for label, x, y in [
     ("ours / tower-sessions, session/me, memory (b / g)", "b", "g"),
     ("ours / tower-sessions, session/me, Redis (c / h)", "c", "h"),
     ("ours / tower-sessions, healthz (a / f)", "a", "f"),
+    ("Rocket / Axum, healthz (i / a)", "i", "a"),
+    ("Rocket / Axum, session/me, memory (j / b)", "j", "b"),
+    ("Rocket / Axum, session/me, Redis (k / c)", "k", "c"),
+    ("Rocket / Axum, jwt/me, HS256 (l / d)", "l", "d"),
+    ("Rocket / Axum, jwt/me, ES256 (m / e)", "m", "e"),
+    ("(j) Rocket session/me, memory / (i) Rocket healthz", "j", "i"),
 ]:
     r = ratios(x, y)
     cpu = med(ratios(y, x, "server_cpu_us_per_req"))
     print(f"| {label} | **{med(r):.3f}** | {rng(r, '{:.2f}')} | {cpu:.3f} |")
 print()
-cmds = {i: med(col(i, "redis_cmds_per_req")) for i in ("c", "h")}
-print(f"Redis commands per request: ours {cmds['c']:.2f}, tower-sessions {cmds['h']:.2f}. "
+cmds = {i: med(col(i, "redis_cmds_per_req")) for i in ("c", "h", "k")}
+print(f"Redis commands per request: ours {cmds['c']:.2f} (Rocket {cmds['k']:.2f}), tower-sessions {cmds['h']:.2f}. "
       f"Machine busy (all CPUs, all processes): {min(col('a', 'machine_busy_pct') + col('b', 'machine_busy_pct')):.0f}–"
       f"{max(col('a', 'machine_busy_pct') + col('b', 'machine_busy_pct')):.0f} % during (a) and (b).")
 EOF
