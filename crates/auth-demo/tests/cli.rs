@@ -89,10 +89,14 @@ fn a_key_file_in_either_format_is_shared() {
         .refused(401, "unknown_kid");
 }
 
-/// Runs the demo with `args`, expecting it to refuse to start.
+/// Runs the demo with `args` (and `--addr 127.0.0.1:0` unless they name
+/// one), expecting it to refuse to start.
 fn refuses(args: &[&str], env: Option<(&str, &str)>) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_auth-demo"));
-    command.args(["--addr", "127.0.0.1:0"]).args(args);
+    if !args.contains(&"--addr") {
+        command.args(["--addr", "127.0.0.1:0"]);
+    }
+    command.args(args);
     command.env_remove("AUTH_DEMO_STORE");
     if let Some((k, v)) = env {
         command.env(k, v);
@@ -152,4 +156,27 @@ fn bad_options_are_refused_clearly() {
     // request.
     let err = refuses(&["--store", "redis://127.0.0.1:1/"], None);
     assert!(err.contains("redis at redis://127.0.0.1:1/"), "{err}");
+}
+
+#[test]
+fn rocket_refuses_what_axum_refuses() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    for framework in ["axum", "rocket"] {
+        let err = refuses(&["--framework", framework, "--store", "postgres://x"], None);
+        assert!(
+            err.contains("--store must be `memory` or a redis:// URL"),
+            "{framework}: {err}"
+        );
+        let err = refuses(&["--framework", framework, "--key", "/no/such/key"], None);
+        assert!(err.contains("/no/such/key"), "{framework}: {err}");
+        // A port in use: refused, exit 2, nothing said on stdout.
+        let err = refuses(&["--framework", framework, "--addr", &addr], None);
+        assert!(
+            err.contains(&addr) && err.contains("in use"),
+            "{framework}: {err}"
+        );
+    }
+    let err = refuses(&["--framework", "actix"], None);
+    assert!(err.contains("actix"), "{err}");
 }
