@@ -76,6 +76,31 @@ fn admin(user: RequireRole<Admin>) -> String {
 }
 
 #[derive(serde::Deserialize)]
+struct Claims {
+    roles: Vec<String>,
+}
+
+#[get("/claims")]
+fn claims(bearer: Bearer<Claims>) -> String {
+    format!(
+        "{} {}",
+        bearer.access.user_id,
+        bearer.access.claims.roles.join(",")
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Strict {
+    #[allow(dead_code)]
+    level: u32,
+}
+
+#[get("/strict")]
+fn strict(bearer: Option<Bearer<Strict>>) -> &'static str {
+    if bearer.is_some() { "some" } else { "none" }
+}
+
+#[derive(serde::Deserialize)]
 struct Form {
     name: String,
 }
@@ -114,7 +139,9 @@ async fn client(tokens: bool) -> Client {
             maybe_bearer,
             user,
             admin,
-            body
+            body,
+            claims,
+            strict
         ],
     );
     Client::untracked(rocket).await.unwrap()
@@ -486,4 +513,34 @@ async fn server_failures_are_logged_and_client_failures_are_not() {
     );
     assert!(lines[1].contains("test corruption"), "{text}");
     assert!(!text.contains(&session) && !text.contains(&csrf), "{text}");
+}
+
+#[rocket::async_test]
+async fn typed_claims_fit_or_are_invalid_claim() {
+    let client = client(true).await;
+    let auth = client.rocket().state::<Auth>().unwrap();
+    let tokens = auth.tokens().unwrap();
+    let ticket = tokens.begin_login("carol", auth.now()).await.unwrap();
+    let mut claims = Map::new();
+    claims.insert("roles".into(), json!(["admin", "user"]));
+    let pair = tokens.issue(ticket, &claims, auth.now()).await.unwrap();
+    let bearer = || Header::new("authorization", format!("Bearer {}", pair.access_token));
+
+    let r = client.get("/claims").header(bearer()).dispatch().await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.into_string().await.unwrap(), "carol admin,user");
+    // The same token through RequireRole: the roles of its claims.
+    let r = client.get("/admin").header(bearer()).dispatch().await;
+    assert_eq!(r.into_string().await.unwrap(), "carol");
+    // Claims that are not the handler's type: 401 invalid_claim, even as
+    // an Option (a token was sent).
+    let r = client.get("/strict").header(bearer()).dispatch().await;
+    let challenge = r.headers().get_one("www-authenticate").unwrap().to_owned();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    refused(r, 401, "invalid_claim").await;
+    let r = client.get("/strict").dispatch().await;
+    assert_eq!(r.into_string().await.unwrap(), "none");
 }
