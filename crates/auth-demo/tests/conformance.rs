@@ -1166,14 +1166,24 @@ fn script(demo: &Demo, alice: &str, bob: &str) -> Vec<(String, Response)> {
 
 /// Every status, header and body of the contract is the same on Axum and
 /// on Rocket: one sequence of requests against one process of each (same
-/// users, same key), answers compared after redacting what is random.
-#[test]
-fn both_frameworks_answer_alike() {
+/// users, same key, each on its own store), answers compared after
+/// redacting what is random.
+fn both_frameworks_answer_alike(backends: [Backend; 2]) {
     let (users, alice, bob) = users_file();
     let key = common::key_file();
     let (users_path, key_path) = (path_arg(users.path()), path_arg(key.path()));
-    let args = ["--users", &users_path, "--key", &key_path];
-    let [axum, rocket] = Framework::ALL.map(|framework| Demo::start_on(framework, &args));
+    let stores = backends.each_ref().map(Backend::store_arg);
+    let [axum, rocket] = [0, 1].map(|i| {
+        let args = [
+            "--users",
+            &users_path,
+            "--key",
+            &key_path,
+            "--store",
+            &stores[i],
+        ];
+        Demo::start_on(Framework::ALL[i], &args)
+    });
     let (on_axum, on_rocket) = std::thread::scope(|s| {
         let a = s.spawn(|| script(&axum, &alice, &bob));
         let r = script(&rocket, &alice, &bob);
@@ -1194,4 +1204,25 @@ fn both_frameworks_answer_alike() {
         on_axum.len(),
         differences.join("\n")
     );
+}
+
+#[test]
+fn both_frameworks_answer_alike_on_memory() {
+    both_frameworks_answer_alike([Backend::Memory, Backend::Memory]);
+}
+
+/// Each process on a `redis-server` of its own, even with
+/// `AUTH_TEST_REDIS_URL` (the two runs' throttling and sessions must not
+/// meet).
+#[test]
+fn both_frameworks_answer_alike_on_redis() {
+    let own = || {
+        RedisServer::start().map(|server| Backend::Redis {
+            url: server.url(),
+            _server: Some(server),
+        })
+    };
+    if let (Some(a), Some(b)) = (own(), own()) {
+        both_frameworks_answer_alike([a, b]);
+    }
 }
