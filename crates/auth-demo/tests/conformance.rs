@@ -916,6 +916,13 @@ fn script(demo: &Demo, alice: &str, bob: &str) -> Vec<(String, Response)> {
     note("unknown path", demo.get("/no/such/page").send());
     note("HEAD healthz", demo.req("HEAD", "/healthz").send());
     note("wrong method", demo.get("/session/login").send());
+    note("PATCH", demo.req("PATCH", "/session/me").send());
+    note(
+        "page, repeated CSRF cookie",
+        demo.get("/")
+            .header("Cookie", format!("{CSRF}={pre}; {CSRF}={pre}"))
+            .send(),
+    );
     note("trailing slash", demo.get("/healthz/").send());
 
     let login =
