@@ -1,8 +1,8 @@
-//! auth-core against jsonwebtoken, and against the bare primitives, in one
+//! auth-core against jsonwebtoken and jwt-simple, and against the bare primitives, in one
 //! criterion run.
 //!
-//! Each algorithm is one group (`hs256`, `es256`, `rs256`) with six
-//! functions, so every ratio in `docs/performance.md` compares numbers taken
+//! Each algorithm is one group (`hs256`, `es256`, `es384`, `rs256`) with six
+//! functions (eight with jwt-simple), so every ratio in `docs/performance.md` compares numbers taken
 //! in the same run on the same machine:
 //!
 //! - `auth-core/sign`, `auth-core/verify`: the library under test.
@@ -372,6 +372,44 @@ fn es256(c: &mut Criterion) {
     );
 }
 
+fn es384(c: &mut Criterion) {
+    use p384::ecdsa::signature::{Signer, Verifier};
+    use p384::pkcs8::EncodePrivateKey;
+
+    let ours = SigningKey::generate(Algorithm::Es384).expect("key");
+    let kid = ours.kid().to_owned();
+    let jwk: serde_json::Value = serde_json::from_str(&ours.to_private_jwk()).expect("JWK");
+    let floor_key = p384::ecdsa::SigningKey::from_slice(&member_bytes(&jwk, "d")).expect("scalar");
+    let pkcs8 = floor_key.to_pkcs8_der().expect("PKCS#8");
+    let f = Fixture::new(
+        "es384",
+        ours,
+        jsonwebtoken::Algorithm::ES384,
+        EncodingKey::from_ec_der(pkcs8.as_bytes()),
+        DecodingKey::from_ec_components(&member(&jwk, "x"), &member(&jwk, "y")).expect("EC key"),
+        {
+            use jwt_simple::prelude::{ECDSAP384KeyPairLike as _, ECDSAP384PublicKeyLike as _};
+            let pair = jwt_simple::prelude::ES384KeyPair::from_bytes(&member_bytes(&jwk, "d"))
+                .expect("jwt-simple P-384 key")
+                .with_key_id(&kid);
+            let public = pair.public_key().with_key_id(&kid);
+            Simple::new(
+                move |claims| pair.sign(claims),
+                move |token, options| public.verify_token(token, options),
+            )
+        },
+    );
+    let floor_verifying = *floor_key.verifying_key();
+    let signature = p384::ecdsa::Signature::from_slice(&f.signature).expect("r || s");
+    assert!(floor_verifying.verify(&f.signing_input, &signature).is_ok());
+    run_group(
+        c,
+        &f,
+        |input, _| floor_verifying.verify(input, &signature).is_ok(),
+        |input| -> p384::ecdsa::Signature { floor_key.sign(input) },
+    );
+}
+
 fn rs256(c: &mut Criterion) {
     use rsa::pkcs1::EncodeRsaPrivateKey;
     use rsa::signature::{RandomizedSigner, Verifier};
@@ -421,5 +459,5 @@ fn rs256(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, hs256, es256, rs256);
+criterion_group!(benches, hs256, es256, es384, rs256);
 criterion_main!(benches);

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Draws the charts of docs/sessions-vs-jwt.md from measured numbers.
+"""Draws the charts of docs/sessions-vs-jwt.md and docs/performance.md.
 
     python3 docs/charts/charts.py [--criterion target/criterion] [--sizes FILE]
+    python3 docs/charts/charts.py --peers [--criterion target/criterion]
 
 Reads the medians criterion wrote (target/criterion/<group>/<function>/new/
 estimates.json) for the benches listed in LATENCY, and the credential sizes
 that `cargo run -q -p auth-benches --example credential_sizes` prints (run
 here unless --sizes names a file holding that output). Writes two SVG files
-beside this script: latency.svg and sizes.svg. Plain Python 3, no packages:
-rerun it after every benchmark run.
+beside this script: latency.svg and sizes.svg. With --peers it draws only
+peers.svg (docs/performance.md): sign and verify per algorithm for auth-core,
+jsonwebtoken and jwt-simple, from the `jwt` bench alone. Plain Python 3, no
+packages: rerun it after every benchmark run.
 """
 
 import argparse
@@ -33,6 +36,10 @@ LATENCY = [
     ("session lookup, Redis", "session", "redis/lookup"),
 ]
 
+# The `jwt` bench's groups and the libraries compared in each.
+PEER_GROUPS = [("HS256", "hs256"), ("ES256", "es256"), ("ES384", "es384"), ("RS256", "rs256")]
+PEERS = [("auth-core", "#4a7ebb"), ("jsonwebtoken", "#d9822b"), ("jwt-simple", "#6a9f58")]
+
 
 def median_ns(criterion, group, function):
     path = criterion / group / function.replace("/", "_") / "new" / "estimates.json"
@@ -55,8 +62,9 @@ def escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def bar_chart(title, rows, value_text, log=False, unit_note=""):
-    """rows: [(label, value)], drawn as horizontal bars, one per row."""
+def bar_chart(title, rows, value_text, log=False, unit_note="", color_of=None):
+    """rows: [(label, value)], drawn as horizontal bars, one per row;
+    color_of(label) picks a bar's colour (default: blue, orange for sessions)."""
     label_w, bar_w, row_h, top = 330, 380, 26, 48
     width = label_w + bar_w + 110
     height = top + row_h * len(rows) + 34
@@ -85,7 +93,10 @@ def bar_chart(title, rows, value_text, log=False, unit_note=""):
     for i, (label, value) in enumerate(rows):
         y = top + i * row_h
         w = max(scale(value), 1.0)
-        color = "#4a7ebb" if "session" not in label else "#d9822b"
+        if color_of:
+            color = color_of(label)
+        else:
+            color = "#4a7ebb" if "session" not in label else "#d9822b"
         out.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(label)}</text>')
         out.append(f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{color}"/>')
         out.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 17}">{escape(value_text(value))}</text>')
@@ -107,7 +118,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--criterion", type=pathlib.Path, default=ROOT / "target" / "criterion")
     parser.add_argument("--sizes", type=pathlib.Path)
+    parser.add_argument("--peers", action="store_true", help="draw only peers.svg")
     args = parser.parse_args()
+    if args.peers:
+        peers_chart(args.criterion)
+        return
 
     rows, missing = [], []
     for label, group, function in LATENCY:
@@ -142,6 +157,30 @@ def main():
         print(f"{label}: {human_ns(ns)}")
     for label, b in sizes:
         print(f"{label}: {b} B")
+
+
+def peers_chart(criterion):
+    rows, missing = [], []
+    for name, group in PEER_GROUPS:
+        for op in ("verify", "sign"):
+            for lib, _ in PEERS:
+                ns = median_ns(criterion, group, f"{lib}/{op}")
+                if ns is None:
+                    missing.append(f"{group}/{lib}/{op}")
+                else:
+                    rows.append((f"{name} {op}: {lib}", ns))
+    if missing:
+        sys.exit("no criterion results for: " + ", ".join(missing)
+                 + "\nrun: cargo bench -p auth-benches --bench jwt")
+    colors = dict(PEERS)
+    (HERE / "peers.svg").write_text(bar_chart(
+        "Signing and verifying one JWT: median time per call",
+        rows, human_ns, log=True,
+        unit_note="criterion medians of one run, log scale (blue: auth-core, orange: jsonwebtoken, green: jwt-simple)",
+        color_of=lambda label: colors[label.rsplit(": ", 1)[1]],
+    ))
+    for label, ns in rows:
+        print(f"{label}: {human_ns(ns)}")
 
 
 if __name__ == "__main__":
