@@ -334,81 +334,70 @@ fn hs256(c: &mut Criterion) {
     );
 }
 
-fn es256(c: &mut Criterion) {
-    use p256::ecdsa::signature::{Signer, Verifier};
-    use p256::pkcs8::EncodePrivateKey;
+/// `fn $name`: the group of one ECDSA algorithm, on curve crate `$curve`,
+/// with jwt-simple's key pair `$pair` (and its two traits).
+macro_rules! ec_group {
+    ($name:ident, $curve:ident, $alg:ident, $theirs:ident, $pair:ident, $pair_like:ident, $public_like:ident) => {
+        fn $name(c: &mut Criterion) {
+            use $curve::ecdsa::signature::{Signer, Verifier};
+            use $curve::pkcs8::EncodePrivateKey;
 
-    let ours = SigningKey::generate(Algorithm::Es256).expect("key");
-    let kid = ours.kid().to_owned();
-    let jwk: serde_json::Value = serde_json::from_str(&ours.to_private_jwk()).expect("JWK");
-    let floor_key = p256::ecdsa::SigningKey::from_slice(&member_bytes(&jwk, "d")).expect("scalar");
-    let pkcs8 = floor_key.to_pkcs8_der().expect("PKCS#8");
-    let f = Fixture::new(
-        "es256",
-        ours,
-        jsonwebtoken::Algorithm::ES256,
-        EncodingKey::from_ec_der(pkcs8.as_bytes()),
-        DecodingKey::from_ec_components(&member(&jwk, "x"), &member(&jwk, "y")).expect("EC key"),
-        {
-            use jwt_simple::prelude::{ECDSAP256KeyPairLike as _, ECDSAP256PublicKeyLike as _};
-            let pair = jwt_simple::prelude::ES256KeyPair::from_bytes(&member_bytes(&jwk, "d"))
-                .expect("jwt-simple P-256 key")
-                .with_key_id(&kid);
-            let public = pair.public_key().with_key_id(&kid);
-            Simple::new(
-                move |claims| pair.sign(claims),
-                move |token, options| public.verify_token(token, options),
-            )
-        },
-    );
-    let floor_verifying = *floor_key.verifying_key();
-    let signature = p256::ecdsa::Signature::from_slice(&f.signature).expect("r || s");
-    assert!(floor_verifying.verify(&f.signing_input, &signature).is_ok());
-    run_group(
-        c,
-        &f,
-        |input, _| floor_verifying.verify(input, &signature).is_ok(),
-        |input| -> p256::ecdsa::Signature { floor_key.sign(input) },
-    );
+            let ours = SigningKey::generate(Algorithm::$alg).expect("key");
+            let kid = ours.kid().to_owned();
+            let jwk: serde_json::Value = serde_json::from_str(&ours.to_private_jwk()).expect("JWK");
+            let d = member_bytes(&jwk, "d");
+            let floor_key = $curve::ecdsa::SigningKey::from_slice(&d).expect("scalar");
+            let pkcs8 = floor_key.to_pkcs8_der().expect("PKCS#8");
+            let f = Fixture::new(
+                stringify!($name),
+                ours,
+                jsonwebtoken::Algorithm::$theirs,
+                EncodingKey::from_ec_der(pkcs8.as_bytes()),
+                DecodingKey::from_ec_components(&member(&jwk, "x"), &member(&jwk, "y"))
+                    .expect("EC key"),
+                {
+                    use jwt_simple::prelude::{$pair_like as _, $public_like as _};
+                    let pair = jwt_simple::prelude::$pair::from_bytes(&d)
+                        .expect("jwt-simple EC key")
+                        .with_key_id(&kid);
+                    let public = pair.public_key().with_key_id(&kid);
+                    Simple::new(
+                        move |claims| pair.sign(claims),
+                        move |token, options| public.verify_token(token, options),
+                    )
+                },
+            );
+            let floor_verifying = *floor_key.verifying_key();
+            let signature = $curve::ecdsa::Signature::from_slice(&f.signature).expect("r || s");
+            assert!(floor_verifying.verify(&f.signing_input, &signature).is_ok());
+            run_group(
+                c,
+                &f,
+                |input, _| floor_verifying.verify(input, &signature).is_ok(),
+                |input| -> $curve::ecdsa::Signature { floor_key.sign(input) },
+            );
+        }
+    };
 }
 
-fn es384(c: &mut Criterion) {
-    use p384::ecdsa::signature::{Signer, Verifier};
-    use p384::pkcs8::EncodePrivateKey;
-
-    let ours = SigningKey::generate(Algorithm::Es384).expect("key");
-    let kid = ours.kid().to_owned();
-    let jwk: serde_json::Value = serde_json::from_str(&ours.to_private_jwk()).expect("JWK");
-    let floor_key = p384::ecdsa::SigningKey::from_slice(&member_bytes(&jwk, "d")).expect("scalar");
-    let pkcs8 = floor_key.to_pkcs8_der().expect("PKCS#8");
-    let f = Fixture::new(
-        "es384",
-        ours,
-        jsonwebtoken::Algorithm::ES384,
-        EncodingKey::from_ec_der(pkcs8.as_bytes()),
-        DecodingKey::from_ec_components(&member(&jwk, "x"), &member(&jwk, "y")).expect("EC key"),
-        {
-            use jwt_simple::prelude::{ECDSAP384KeyPairLike as _, ECDSAP384PublicKeyLike as _};
-            let pair = jwt_simple::prelude::ES384KeyPair::from_bytes(&member_bytes(&jwk, "d"))
-                .expect("jwt-simple P-384 key")
-                .with_key_id(&kid);
-            let public = pair.public_key().with_key_id(&kid);
-            Simple::new(
-                move |claims| pair.sign(claims),
-                move |token, options| public.verify_token(token, options),
-            )
-        },
-    );
-    let floor_verifying = *floor_key.verifying_key();
-    let signature = p384::ecdsa::Signature::from_slice(&f.signature).expect("r || s");
-    assert!(floor_verifying.verify(&f.signing_input, &signature).is_ok());
-    run_group(
-        c,
-        &f,
-        |input, _| floor_verifying.verify(input, &signature).is_ok(),
-        |input| -> p384::ecdsa::Signature { floor_key.sign(input) },
-    );
-}
+ec_group!(
+    es256,
+    p256,
+    Es256,
+    ES256,
+    ES256KeyPair,
+    ECDSAP256KeyPairLike,
+    ECDSAP256PublicKeyLike
+);
+ec_group!(
+    es384,
+    p384,
+    Es384,
+    ES384,
+    ES384KeyPair,
+    ECDSAP384KeyPairLike,
+    ECDSAP384PublicKeyLike
+);
 
 fn rs256(c: &mut Criterion) {
     use rsa::pkcs1::EncodeRsaPrivateKey;
