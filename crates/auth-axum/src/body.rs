@@ -30,10 +30,7 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(axum::http::HeaderValue::as_bytes);
+        let content_type = crate::extract::one(req.headers(), &CONTENT_TYPE);
         check_json_content_type(content_type).map_err(|r| auth.refuse(&r))?;
         let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_LEN)
             .await

@@ -9,9 +9,9 @@ use auth_core::http::{CookieSession, CsrfHeaders, Rejection, Via, authenticate_c
 use auth_core::session::{ActiveSession, SessionRecord};
 use auth_core::tokens::Access;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestParts};
-use axum::http::HeaderName;
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, USER_AGENT};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -31,14 +31,20 @@ fn values<'a>(parts: &'a Parts, name: &HeaderName) -> Vec<&'a [u8]> {
         .collect()
 }
 
+/// The first value of header `name` that is UTF-8: the core counts a
+/// value that is not as absent, and Rocket drops it, so the next one is
+/// what both adapters read (`auth_core::http`'s module docs).
+pub(crate) fn one<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a [u8]> {
+    headers
+        .get_all(name)
+        .iter()
+        .map(axum::http::HeaderValue::as_bytes)
+        .find(|v| core::str::from_utf8(v).is_ok())
+}
+
 /// The headers the CSRF check reads.
 fn csrf_headers(parts: &Parts) -> CsrfHeaders<'_> {
-    let one = |name: &HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .map(axum::http::HeaderValue::as_bytes)
-    };
+    let one = |name: &HeaderName| one(&parts.headers, name);
     CsrfHeaders {
         sec_fetch_site: one(&SEC_FETCH_SITE),
         origin: one(&ORIGIN),
@@ -466,10 +472,8 @@ where
                 || "unknown".into(),
                 |ConnectInfo(peer)| peer.ip().to_string(),
             );
-        let user_agent = parts
-            .headers
-            .get(USER_AGENT)
-            .and_then(|v| v.to_str().ok())
+        let user_agent = one(&parts.headers, &USER_AGENT)
+            .and_then(|v| core::str::from_utf8(v).ok())
             .map(String::from);
         Ok(Self {
             address,

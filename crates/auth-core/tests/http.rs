@@ -359,10 +359,22 @@ fn bearer_tokens_are_read_strictly() {
     ] {
         assert_eq!(ok(bad), malformed, "{bad:?}");
     }
+    // A value that is not UTF-8 counts as absent (Rocket drops it before
+    // any app code runs; every adapter answers alike), here and beside a
+    // readable one; but it still refuses a token in the URI.
+    assert_eq!(bearer(&[b"Bearer \xff"], None), Ok(None));
+    assert_eq!(bearer(&[b"Basic \xff\xfe"], None), Ok(None));
     assert_eq!(
-        bearer(&[b"Bearer \xff"], None),
-        malformed,
-        "not text, not a token"
+        bearer(&[b"Bearer \xff", b"Bearer abc"], None),
+        Ok(Some("abc"))
+    );
+    assert_eq!(bearer(&[b"Bearer abc", b"\xff"], None), Ok(Some("abc")));
+    assert_eq!(
+        bearer(&[b"Bearer \xff"], Some("access_token=abc")),
+        Err(Rejection::invalid_request(
+            "access tokens are not accepted in the URI; use the Authorization header",
+            true
+        ))
     );
     assert_eq!(
         bearer(&[b"Bearer a", b"Bearer b"], None),
@@ -534,22 +546,25 @@ fn cookies_are_found_once_or_refused() {
         find(&["__Host-sessionX=1; X__Host-session=2; __host-session=3"]),
         Ok(None)
     );
-    // Other cookies may be garbage.
-    let garbage: &[&[u8]] = &[b"junk\xff=\xfe; ;;=; __Host-session=ok"];
-    assert_eq!(find_cookie(garbage, name), Ok(Some("ok")));
+    // Other cookies may be garbage, as long as the header is text.
+    assert_eq!(
+        find(&["junk; ;;=; =x; __Host-session=ok"]),
+        Ok(Some("ok".into()))
+    );
+    // A header value that is not UTF-8 counts as absent (Rocket drops it
+    // before any app code runs; every adapter answers alike), with every
+    // cookie in it; the others are still read.
+    let garbage: &[&[u8]] = &[b"junk\xff=\xfe; __Host-session=ok"];
+    assert_eq!(find_cookie(garbage, name), Ok(None));
+    let beside: &[&[u8]] = &[b"junk\xff=\xfe; __Host-session=no", b"__Host-session=ok"];
+    assert_eq!(find_cookie(beside, name), Ok(Some("ok")));
     let repeated = Err(Rejection::invalid_request(
         "a cookie is sent more than once",
         false,
     ));
     assert_eq!(find(&["__Host-session=a; __Host-session=a"]), repeated);
     assert_eq!(find(&["__Host-session=a", "__Host-session=b"]), repeated);
-    assert_eq!(
-        find_cookie(&[b"__Host-session=\xff"], name),
-        Err(Rejection::invalid_request(
-            "a cookie is not readable",
-            false
-        ))
-    );
+    assert_eq!(find_cookie(&[b"__Host-session=\xff"], name), Ok(None));
     // Room for a browser's largest cookie (about 4 KB) beside ours.
     let big = format!("big={}; __Host-session=abc", "x".repeat(4096));
     assert_eq!(find(&[&big]), Ok(Some("abc".into())));
@@ -562,6 +577,14 @@ fn cookies_are_found_once_or_refused() {
     ));
     assert_eq!(find(&[&format!("{at_limit}y")]), too_large);
     assert_eq!(find(&[&half, &half, "z"]), too_large, "all headers count");
+    let unreadable = format!("{half}\u{80}").into_bytes();
+    let mut unreadable = unreadable;
+    unreadable.push(0xff);
+    assert_eq!(
+        find_cookie(&[&unreadable, half.as_bytes(), b"z"], name),
+        Ok(None),
+        "all readable headers count; a value that is not UTF-8 is absent"
+    );
     // Through the configuration.
     let c = CookieConfig::new(60);
     let headers: &[&[u8]] = &[b"__Host-csrf=t; __Host-session=s"];
@@ -677,6 +700,37 @@ fn csrf_checks_where_a_request_comes_from() {
     );
     // Neither header: not a current browser's page; the token decides.
     assert_eq!(check("POST", None, None, None, none), Ok(()));
+    // A value that is not UTF-8 counts as absent (Rocket drops it before
+    // any app code runs; every adapter answers alike).
+    let raw =
+        |site: Option<&'static [u8]>,
+         origin: Option<&'static [u8]>,
+         host: Option<&'static [u8]>,
+         origins: &[String]| { csrf::check_origin("POST", site, origin, host, origins) };
+    let (bad, origin, app): (&[u8], &[u8], &[u8]) =
+        (b"cross-site\xff", b"https://evil\xff", b"app.example");
+    assert_eq!(raw(Some(bad), None, None, none), Ok(()), "site absent");
+    assert_eq!(
+        raw(Some(bad), Some(b"https://evil"), Some(app), none),
+        foreign,
+        "site absent: Origin decides"
+    );
+    assert_eq!(
+        raw(None, Some(origin), Some(app), none),
+        Ok(()),
+        "origin absent"
+    );
+    assert_eq!(raw(None, Some(origin), Some(app), &mine), Ok(()));
+    assert_eq!(
+        raw(
+            None,
+            Some(b"https://app.example"),
+            Some(b"app.example\xff"),
+            none
+        ),
+        foreign,
+        "host absent"
+    );
 }
 
 #[test]
@@ -696,6 +750,15 @@ fn csrf_tokens_must_match_the_session() {
         Err(Rejection::csrf("the X-CSRF-Token header is missing"))
     );
     assert_eq!(csrf::check_token("GET", "tok", None), Ok(()));
+    // A value that is not UTF-8 counts as absent.
+    assert_eq!(
+        csrf::check_token("POST", "tok", Some(b"tok\xff")),
+        Err(Rejection::csrf("the X-CSRF-Token header is missing"))
+    );
+    assert_eq!(
+        csrf::check_login_token("POST", Some("tok"), Some(b"\xfftok")),
+        Err(Rejection::csrf("the X-CSRF-Token header is missing"))
+    );
     assert_eq!(csrf::CSRF_HEADER, "x-csrf-token");
 
     // Both checks through the configuration.

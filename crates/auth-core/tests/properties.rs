@@ -250,7 +250,22 @@ proptest! {
         method in prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), "[A-Za-z]{0,8}"],
     ) {
         use auth_core::http::{bearer, csrf, find_cookie};
-        let headers: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
+        // A value that is not UTF-8 counts as absent: the answer is the
+        // one for the readable values alone.
+        let readable = |all: &[Vec<u8>]| -> Vec<Vec<u8>> {
+            all.iter().filter(|h| std::str::from_utf8(h).is_ok()).cloned().collect()
+        };
+        let all: Vec<&[u8]> = authorization.iter().map(Vec::as_slice).collect();
+        let kept = readable(&authorization);
+        let headers: Vec<&[u8]> = kept.iter().map(Vec::as_slice).collect();
+        prop_assert_eq!(bearer(&all, query.as_deref()), bearer(&headers, query.as_deref()));
+        let all: Vec<&[u8]> = cookies.iter().map(Vec::as_slice).collect();
+        let kept = readable(&cookies);
+        let cookie_headers: Vec<&[u8]> = kept.iter().map(Vec::as_slice).collect();
+        prop_assert_eq!(
+            find_cookie(&all, "__Host-session"),
+            find_cookie(&cookie_headers, "__Host-session")
+        );
         match bearer(&headers, query.as_deref()) {
             Ok(Some(token)) => {
                 prop_assert_eq!(headers.len(), 1);
@@ -264,7 +279,6 @@ proptest! {
             Ok(None) => {}
             Err(r) => prop_assert_eq!((r.status(), r.code()), (400, "invalid_request")),
         }
-        let cookie_headers: Vec<&[u8]> = cookies.iter().map(Vec::as_slice).collect();
         match find_cookie(&cookie_headers, "__Host-session") {
             Ok(Some(value)) => {
                 let joined = cookie_headers.concat();
@@ -281,6 +295,19 @@ proptest! {
             origin.as_deref(),
             host.as_deref().map(str::as_bytes),
             &[],
+        );
+        fn text(v: &Option<Vec<u8>>) -> Option<&[u8]> {
+            v.as_deref().filter(|v| std::str::from_utf8(v).is_ok())
+        }
+        prop_assert_eq!(
+            &checked,
+            &csrf::check_origin(
+                &method,
+                text(&site),
+                text(&origin),
+                host.as_deref().map(str::as_bytes),
+                &[],
+            )
         );
         if let Err(r) = checked {
             prop_assert_eq!((r.status(), r.code()), (403, "csrf"));

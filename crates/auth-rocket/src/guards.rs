@@ -538,13 +538,9 @@ impl<'r> FromRequest<'r> for LoginRequest {
             address: request
                 .remote()
                 .map_or_else(|| "unknown".into(), |peer| peer.ip().to_string()),
-            // As `http::HeaderValue::to_str` reads it in auth-axum: visible
-            // ASCII (and tabs) only.
-            user_agent: request
-                .headers()
-                .get_one("user-agent")
-                .filter(|ua| ua.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)))
-                .map(String::from),
+            // Rocket keeps the first value that is UTF-8, as auth-axum reads
+            // it (`auth_core::http`'s rule for header values).
+            user_agent: request.headers().get_one("user-agent").map(String::from),
             presented,
         })
     }

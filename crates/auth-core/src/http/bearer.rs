@@ -1,6 +1,6 @@
 //! Reading a Bearer token from a request (RFC 6750 §2.1).
 
-use super::Rejection;
+use super::{Rejection, readable};
 
 /// The most bytes an `Authorization` header may have; more is a malformed
 /// request (400), refused before it is read. Twice the verifier's default
@@ -14,7 +14,9 @@ const fn is_b64token_char(b: u8) -> bool {
 }
 
 /// The Bearer token of a request, from its `Authorization` headers (all of
-/// them, as sent) and its query string (`None` without one).
+/// them, as sent) and its query string (`None` without one). A header
+/// value that is not UTF-8 counts as absent (see the [module
+/// docs](super#header-values-that-are-not-utf-8)).
 ///
 /// - No `Authorization` header, or one of another scheme (`Basic ...`):
 ///   `Ok(None)`; the route then answers 401 with a bare challenge
@@ -33,22 +35,24 @@ pub fn bearer<'a>(
     authorization: &[&'a [u8]],
     query: Option<&str>,
 ) -> Result<Option<&'a str>, Rejection> {
+    let mut headers = authorization.iter().filter_map(|h| readable(h));
+    let (first, second) = (headers.next(), headers.next());
     let in_query = query.is_some_and(|q| {
         q.split('&')
             .any(|param| param.split('=').next() == Some("access_token"))
     });
     if in_query {
-        let why = if authorization.is_empty() {
+        let why = if first.is_none() {
             "access tokens are not accepted in the URI; use the Authorization header"
         } else {
             "the access token is sent in more than one way"
         };
         return Err(Rejection::invalid_request(why, true));
     }
-    let header = match authorization {
-        [] => return Ok(None),
-        [one] => *one,
-        _ => {
+    let header = match (first, second) {
+        (None, _) => return Ok(None),
+        (Some(one), None) => one,
+        (Some(_), Some(_)) => {
             return Err(Rejection::invalid_request(
                 "more than one Authorization header",
                 true,
@@ -62,29 +66,17 @@ pub fn bearer<'a>(
         ));
     }
     let header = header.trim_ascii();
-    let scheme_end = header
-        .iter()
-        .position(|&b| b == b' ')
-        .unwrap_or(header.len());
-    if !header[..scheme_end].eq_ignore_ascii_case(b"bearer") {
+    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
         return Ok(None);
     }
-    let spaces = header[scheme_end..]
-        .iter()
-        .take_while(|&&b| b == b' ')
-        .count();
-    let token = &header[scheme_end + spaces..];
-    let body_end = token
-        .iter()
-        .position(|&b| !is_b64token_char(b))
-        .unwrap_or(token.len());
-    let valid = body_end > 0 && token[body_end..].iter().all(|&b| b == b'=');
-    if !valid {
+    let token = rest.trim_start_matches(' ');
+    let body = token.trim_end_matches('=');
+    if body.is_empty() || !body.bytes().all(is_b64token_char) {
         return Err(Rejection::invalid_request(
             "the Authorization header is not a valid Bearer credential",
             true,
         ));
     }
-    // b64token characters are ASCII, so this is always text.
-    Ok(core::str::from_utf8(token).ok())
+    Ok(Some(token))
 }

@@ -6,7 +6,7 @@ use alloc::string::String;
 
 use zeroize::Zeroizing;
 
-use super::Rejection;
+use super::{Rejection, readable};
 use crate::error::Error;
 use crate::session::SessionId;
 
@@ -227,15 +227,17 @@ impl CookieConfig {
 /// them, as sent), `None` when it is not there.
 ///
 /// Refused with 400 `invalid_request`: headers over
-/// [`MAX_COOKIE_HEADER_LEN`] bytes together, the cookie sent more than once
-/// (a planted copy beside the real one: the server cannot tell which is
-/// which), or its value not UTF-8. Other cookies are not looked at beyond
-/// their names. The value is returned as sent; what it must look like is
-/// for its reader (a session ID parser) to decide.
+/// [`MAX_COOKIE_HEADER_LEN`] bytes together, or the cookie sent more than
+/// once (a planted copy beside the real one: the server cannot tell which
+/// is which). A header value that is not UTF-8 counts as absent (see the
+/// [module docs](super#header-values-that-are-not-utf-8)). Other cookies
+/// are not looked at beyond their names. The value is returned as sent;
+/// what it must look like is for its reader (a session ID parser) to
+/// decide.
 pub fn find_cookie<'a>(headers: &[&'a [u8]], name: &str) -> Result<Option<&'a str>, Rejection> {
-    let total = headers
-        .iter()
-        .map(|h| h.len())
+    let readable_headers = || headers.iter().filter_map(|h| readable(h));
+    let total = readable_headers()
+        .map(str::len)
         .fold(0usize, usize::saturating_add);
     if total > MAX_COOKIE_HEADER_LEN {
         return Err(Rejection::invalid_request(
@@ -244,13 +246,12 @@ pub fn find_cookie<'a>(headers: &[&'a [u8]], name: &str) -> Result<Option<&'a st
         ));
     }
     let mut found = None;
-    for header in headers {
-        for pair in header.split(|&b| b == b';') {
-            let pair = pair.trim_ascii();
-            let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+    for header in readable_headers() {
+        for pair in header.split(';') {
+            let Some((key, value)) = pair.split_once('=') else {
                 continue;
             };
-            if pair[..eq].trim_ascii() != name.as_bytes() {
+            if key.trim_ascii() != name {
                 continue;
             }
             if found.is_some() {
@@ -259,13 +260,8 @@ pub fn find_cookie<'a>(headers: &[&'a [u8]], name: &str) -> Result<Option<&'a st
                     false,
                 ));
             }
-            found = Some(&pair[eq + 1..]);
+            found = Some(value.trim_ascii());
         }
     }
-    found
-        .map(|value| {
-            core::str::from_utf8(value.trim_ascii())
-                .map_err(|_| Rejection::invalid_request("a cookie is not readable", false))
-        })
-        .transpose()
+    Ok(found)
 }

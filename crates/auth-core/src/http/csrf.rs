@@ -20,7 +20,7 @@
 //! not checked; Bearer-authenticated requests need no CSRF check at all
 //! (a browser never attaches a Bearer token by itself).
 
-use super::Rejection;
+use super::{Rejection, readable};
 use crate::ct::ct_eq_bool;
 
 /// The header that carries the CSRF token.
@@ -44,8 +44,9 @@ fn origin_host(origin: &[u8]) -> Option<&[u8]> {
 
 /// Check 1: where the request comes from, for a request of `method` with
 /// its `Sec-Fetch-Site`, `Origin` and `Host` header values (`None` when
-/// absent), against the app's own `origins` (exact, compared without
-/// regard to ASCII case; empty: compare the origin's host with `Host`).
+/// absent; a value that is not UTF-8 counts as absent), against the app's
+/// own `origins` (exact, compared without regard to ASCII case; empty:
+/// compare the origin's host with `Host`).
 /// Refusals are 403 `csrf`.
 pub fn check_origin(
     method: &str,
@@ -57,6 +58,8 @@ pub fn check_origin(
     if is_safe_method(method) {
         return Ok(());
     }
+    let [sec_fetch_site, origin, host] =
+        [sec_fetch_site, origin, host].map(|v| v.and_then(readable).map(str::as_bytes));
     if let Some(site) = sec_fetch_site {
         return match site.trim_ascii() {
             b"same-origin" | b"none" => Ok(()),
@@ -86,7 +89,8 @@ pub fn check_origin(
     }
 }
 
-/// Check 2: the `X-CSRF-Token` header value (`None` when absent) against
+/// Check 2: the `X-CSRF-Token` header value (`None` when absent; a value
+/// that is not UTF-8 counts as absent) against
 /// the session's token `expected`, in constant time, for a request of
 /// `method`. Refusals are 403 `csrf`.
 pub fn check_token(
@@ -97,10 +101,10 @@ pub fn check_token(
     if is_safe_method(method) {
         return Ok(());
     }
-    let Some(presented) = presented else {
+    let Some(presented) = presented.and_then(readable) else {
         return Err(Rejection::csrf("the X-CSRF-Token header is missing"));
     };
-    if expected.is_empty() || !ct_eq_bool(expected.as_bytes(), presented.trim_ascii()) {
+    if expected.is_empty() || !ct_eq_bool(expected.as_bytes(), presented.trim_ascii().as_bytes()) {
         return Err(Rejection::csrf("the X-CSRF-Token header does not match"));
     }
     Ok(())

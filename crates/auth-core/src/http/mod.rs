@@ -28,6 +28,17 @@
 //! - [`parse_json_body`] and its companions: which JSON request bodies are
 //!   accepted and how the rest are refused; [`roles`]: a credential's roles.
 //!
+//! ## Header values that are not UTF-8
+//!
+//! HTTP allows any byte but control bytes in a header value; no browser
+//! or HTTP client sends a credential that is not UTF-8. Rocket 0.5 drops
+//! such a value before any app code sees it. So that every adapter answers
+//! the same request the same way, every function here does the same: a
+//! value that is not UTF-8 counts as absent (an `Authorization` or
+//! `Cookie` header skipped, `Origin` or `X-CSRF-Token` missing). An
+//! adapter that reads one value of a header passes the first one that is
+//! UTF-8, as Rocket would.
+//!
 //! ```
 //! use auth_core::Error;
 //! use auth_core::http::{CookieConfig, HttpConfig, Rejection, Via, bearer};
@@ -69,6 +80,12 @@ pub use rejection::{Rejection, Rendered, Via};
 pub use session::{CookieSession, authenticate_cookie};
 
 use crate::error::Error;
+
+/// A header value as this module reads it: `None` when it is not UTF-8
+/// (the module docs say why: such a value counts as absent).
+fn readable(value: &[u8]) -> Option<&str> {
+    core::str::from_utf8(value).ok()
+}
 
 /// Whether `text` may stand inside an HTTP quoted string without escapes,
 /// and as an RFC 6750 `error_description` (printable ASCII and space,
