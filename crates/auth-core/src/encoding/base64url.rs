@@ -32,6 +32,26 @@ const DECODE: [u8; 256] = {
     table
 };
 
+/// `SHIFTED[k][c]` is `DECODE[c]` placed where the `k`-th character of a
+/// quantum puts its six bits in the 24-bit group (`18 - 6k` up), or bit 31
+/// for an invalid character: a quantum is the OR of four lookups, and
+/// invalid if its top byte is not zero.
+const SHIFTED: [[u32; 256]; 4] = {
+    let mut tables = [[1u32 << 31; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut c = 0;
+        while c < 256 {
+            if DECODE[c] != INVALID {
+                tables[k][c] = (DECODE[c] as u32) << (18 - 6 * k);
+            }
+            c += 1;
+        }
+        k += 1;
+    }
+    tables
+};
+
 /// The decoded length of `n` base64url characters, or `None` if no unpadded
 /// encoding has that length.
 #[must_use]
@@ -80,17 +100,17 @@ pub(crate) fn decode_to_slice(input: &[u8], out: &mut [u8]) -> Result<usize, Err
     let full = input.len() / 4;
     let (head, tail_in) = input.split_at(full * 4);
     let (body, tail_out) = out.split_at_mut(full * 3);
+    let [t0, t1, t2, t3] = &SHIFTED;
     for (src, dst) in head.chunks_exact(4).zip(body.chunks_exact_mut(3)) {
-        let a = DECODE[usize::from(src[0])];
-        let b = DECODE[usize::from(src[1])];
-        let c = DECODE[usize::from(src[2])];
-        let d = DECODE[usize::from(src[3])];
-        // An invalid character maps to 0xff: its top bits survive the OR.
-        if (a | b | c | d) & 0xc0 != 0 {
+        let n = t0[usize::from(src[0])]
+            | t1[usize::from(src[1])]
+            | t2[usize::from(src[2])]
+            | t3[usize::from(src[3])];
+        // An invalid character sets bit 31, which survives the OR.
+        let [invalid, x, y, z] = n.to_be_bytes();
+        if invalid != 0 {
             return Err(invalid_char());
         }
-        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        let [_, x, y, z] = n.to_be_bytes();
         dst[0] = x;
         dst[1] = y;
         dst[2] = z;

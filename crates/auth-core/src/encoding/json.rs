@@ -22,6 +22,8 @@ use core::mem;
 
 use crate::error::Error;
 
+pub(crate) mod de;
+
 /// The deepest nesting of arrays and objects accepted by default.
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 16;
 
@@ -30,6 +32,46 @@ pub(crate) const DEFAULT_MAX_DEPTH: usize = 16;
 /// strings is cheaper than a tree and allocates nothing; above it a scan
 /// would make the object's cost quadratic in its member count.
 const SMALL_OBJECT: usize = 12;
+
+/// How many bytes of a string [`Scanner::plain_run`] looks at one by one
+/// before it searches the rest with `memchr2`.
+const SHORT_RUN: usize = 32;
+
+/// The position of the first quote, backslash or control character in
+/// `bytes`: eight bytes at a time, then one by one.
+fn first_stop(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let found = stops(u64::from_le_bytes(w));
+        if found != 0 {
+            // The lowest flagged byte is exact (only bytes above a true
+            // match can be flagged falsely), and it comes first.
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
+/// The high bit of each byte of `w` that is a quote, a backslash or below
+/// 0x20 (with possible false flags only above the lowest true one).
+fn stops(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Below `n` (at most 0x80): the byte minus `n` borrows into its high
+    // bit, which the byte itself does not have.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x;
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    (below(quote, 1) | below(backslash, 1) | below(w, 0x20)) & HIGH
+}
 
 /// A JSON string as it appears in the document, quotes removed.
 #[derive(Clone, Copy, Debug)]
@@ -426,20 +468,32 @@ impl<'a> Scanner<'a> {
                     escaped = true;
                     self.escape()?;
                 }
-                _ => {
-                    // Jump to the next quote or backslash; the run before it
-                    // may hold no raw control character.
-                    let rest = self.bytes.get(self.pos..).unwrap_or_default();
-                    let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
-                        return Err(Error::Malformed("JSON string is not terminated"));
-                    };
-                    if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
-                        return Err(Error::Malformed("JSON string has a raw control character"));
-                    }
-                    self.pos += run;
-                }
+                _ => self.pos += self.plain_run()?,
             }
         }
+    }
+
+    /// The length of the run of plain characters at `self.pos`, up to the
+    /// next quote or backslash; the run may hold no raw control character.
+    fn plain_run(&self) -> Result<usize, Error> {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        // Most strings in a token are short: eight bytes at a time over the
+        // first few finds their end sooner than a vector search can start.
+        let head = rest.get(..SHORT_RUN).unwrap_or(rest);
+        if let Some(run) = first_stop(head)
+            && matches!(head[run], b'"' | b'\\')
+        {
+            return Ok(run);
+        }
+        // A long run, or a control character (which is an error, but the
+        // error says "not terminated" when no end follows it).
+        let Some(run) = memchr::memchr2(b'"', b'\\', rest) else {
+            return Err(Error::Malformed("JSON string is not terminated"));
+        };
+        if rest[..run].iter().fold(false, |bad, &b| bad | (b < 0x20)) {
+            return Err(Error::Malformed("JSON string has a raw control character"));
+        }
+        Ok(run)
     }
 
     /// Validates one escape sequence at `self.pos` (which is `\`).
@@ -672,6 +726,56 @@ pub(crate) fn push_string(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// The eight-at-a-time search against the plain one, on bytes drawn to
+/// hold stops, near-stops (0x01, 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d,
+/// 0x7f) and bytes past ASCII at every position.
+#[cfg(test)]
+mod first_stop_tests {
+    use super::first_stop;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            prop::sample::select(vec![
+                b'"', b'\\', 0x00, 0x01, 0x1f, 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2,
+                0xdc, 0xff, b'a',
+            ]),
+            any::<u8>(),
+            0x20u8..0x7f,
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn finds_the_first_quote_backslash_or_control(bytes in proptest::collection::vec(byte(), 0..40)) {
+            let plain = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            prop_assert_eq!(first_stop(&bytes), plain);
+        }
+    }
+
+    #[test]
+    fn every_byte_at_every_position() {
+        for at in 0..17 {
+            for b in 0..=255u8 {
+                let mut bytes: Vec<u8> = vec![b'a'; 17];
+                bytes[at] = b;
+                let stop = b == b'"' || b == b'\\' || b < 0x20;
+                assert_eq!(first_stop(&bytes), stop.then_some(at), "{b:#x} at {at}");
+                // With a stop after it, which must not hide it or be hidden.
+                bytes.push(b'"');
+                assert_eq!(
+                    first_stop(&bytes),
+                    Some(if stop { at } else { 17 }),
+                    "{b:#x} at {at}"
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -264,11 +264,20 @@ fn verify<'k, T: DeserializeOwned, H>(
     let text = core::str::from_utf8(&payload)
         .map_err(|_| Error::Malformed("token payload is not UTF-8"))?;
     let mut found: Vec<bool> = alloc::vec![false; validation.required.len()];
-    let registered = Registered::scan(text, |name| {
+    let mark = |found: &mut [bool], name: &str| {
         for (want, hit) in validation.required.iter().zip(found.iter_mut()) {
             *hit |= want == name;
         }
-    })?;
+    };
+    // One pass when it can (it never says yes where the two passes below
+    // say no); otherwise the guard's scan, the checks, then serde.
+    let (registered, custom) = match Registered::one_pass::<T>(text, |n| mark(&mut found, n)) {
+        Some((registered, custom)) => (registered, Some(custom)),
+        None => {
+            found.fill(false);
+            (Registered::scan(text, |n| mark(&mut found, n))?, None)
+        }
+    };
     validation.check_claims(&registered, now)?;
     if let Some((claim, _)) = validation
         .required
@@ -278,10 +287,13 @@ fn verify<'k, T: DeserializeOwned, H>(
     {
         return Err(Error::MissingClaim(claim.clone()));
     }
-    let custom: T = serde_json::from_str(text).map_err(|_| Error::InvalidClaim {
-        claim: "(custom claims)".into(),
-        reason: "do not match the expected claims type",
-    })?;
+    let custom: T = match custom {
+        Some(custom) => custom,
+        None => serde_json::from_str(text).map_err(|_| Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        })?,
+    };
     let claims = Claims {
         iss: registered.iss,
         sub: registered.sub,

@@ -9,8 +9,14 @@ pub(crate) fn numeric_date(raw: &str) -> Result<u64, &'static str> {
     if raw.starts_with('-') {
         return Err("must not be negative");
     }
-    let secs = if raw.bytes().all(|b| b.is_ascii_digit()) {
-        raw.parse::<u64>().map_err(|_| "is out of range")?
+    // An integer, read digit by digit; past `u64` it saturates, and is
+    // then out of range below.
+    let integer = raw.bytes().try_fold(0u64, |secs, b| {
+        b.is_ascii_digit()
+            .then(|| secs.saturating_mul(10).saturating_add(u64::from(b - b'0')))
+    });
+    let secs = if let Some(secs) = integer {
+        secs
     } else {
         let f: f64 = raw.parse().map_err(|_| "is not a number")?;
         #[allow(clippy::cast_precision_loss)]
