@@ -102,6 +102,8 @@ pub struct ReadmeDoctests;
 mod any;
 mod memory;
 mod memory_tokens;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
 
@@ -109,6 +111,11 @@ mod redis;
 pub use any::AnyStore;
 pub use memory::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_CAPACITY, MemoryStore};
 pub use memory_tokens::DEFAULT_TOKEN_CAPACITY;
+// PostgreSQL.
+#[cfg(feature = "postgres")]
+pub use self::postgres::{
+    DEFAULT_SCHEMA, MAX_RETRIES, PostgresConfig, PostgresConfigError, PostgresStore,
+};
 // Redis, standalone or Cluster.
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisConfig, RedisConfigError, RedisStore};
