@@ -36,7 +36,7 @@ use auth_core::session::SessionConfig;
 use auth_core::throttle::ThrottleConfig;
 use auth_core::tokens::{TokenConfig, TokenService};
 use auth_core::{Algorithm, Error, Family, KeySet, SigningKey, SystemClock};
-use auth_store::{AnyStore, MemoryStore, RedisStore};
+use auth_store::{AnyStore, MemoryStore, PostgresConfig, PostgresStore, RedisStore};
 use axum::Router;
 
 pub use users::{DemoUser, Users};
@@ -47,8 +47,12 @@ pub const ISSUER: &str = "auth-demo";
 /// How the demo is set up (the command line's options).
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// `memory`, or a `redis://` / `rediss://` URL.
+    /// `memory`, a `redis://` / `rediss://` URL, or a `postgres://` /
+    /// `postgresql://` URL.
     pub store: String,
+    /// The schema of a PostgreSQL store (default
+    /// [`auth_store::DEFAULT_SCHEMA`]).
+    pub pg_schema: String,
     /// The access tokens' algorithm.
     pub alg: Algorithm,
     /// A private key file (JWK or PEM, as `authtool keygen` writes it);
@@ -67,6 +71,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             store: "memory".into(),
+            pg_schema: auth_store::DEFAULT_SCHEMA.into(),
             alg: Algorithm::Es256,
             key: None,
             users: None,
@@ -81,6 +86,18 @@ impl Default for Options {
 pub(crate) enum Health {
     Memory,
     Redis(Arc<RedisStore>),
+    Postgres(Arc<PostgresStore>),
+}
+
+impl Health {
+    /// Whether the store answers (memory always does).
+    pub(crate) async fn check(&self) -> Result<(), Error> {
+        match self {
+            Self::Memory => Ok(()),
+            Self::Redis(redis) => redis.ping().await,
+            Self::Postgres(pg) => pg.ping().await,
+        }
+    }
 }
 
 /// The built demo: the router and what it runs on.
@@ -88,7 +105,7 @@ pub(crate) enum Health {
 pub struct Demo {
     /// The app.
     pub router: Router,
-    /// `memory` or `redis`.
+    /// `memory`, `redis` or `postgres`.
     pub store_kind: &'static str,
     /// The access tokens' key id.
     pub kid: String,
@@ -152,10 +169,28 @@ async fn prepare(options: Options) -> Result<Parts, String> {
             .await
             .map_err(|e| format!("redis at {}: {e}", options.store))?;
         (AnyStore::new(redis.clone()), Health::Redis(redis), "redis")
+    } else if options.store.starts_with("postgres://") || options.store.starts_with("postgresql://")
+    {
+        // Errors name the schema, never the URL (it may hold a password).
+        let config = PostgresConfig::new(&options.store)
+            .and_then(|c| c.schema(&options.pg_schema))
+            .map_err(|e| format!("--store postgres: {e}"))?;
+        let pg =
+            Arc::new(PostgresStore::new(config).map_err(|e| format!("--store postgres: {e}"))?);
+        pg.migrate()
+            .await
+            .map_err(|e| format!("postgres (schema {}): {e}", options.pg_schema))?;
+        pg.spawn_sweeper(Duration::from_secs(60), SystemClock)
+            .map_err(|e| e.to_string())?;
+        (AnyStore::new(pg.clone()), Health::Postgres(pg), "postgres")
     } else {
+        // Only the scheme of something URL-like: it may hold a password.
+        let shown = match options.store.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://..."),
+            None => options.store.clone(),
+        };
         return Err(format!(
-            "--store must be `memory` or a redis:// URL, not {:?}",
-            options.store
+            "--store must be `memory`, a redis:// or rediss:// URL, or a postgres:// URL, not {shown:?}"
         ));
     };
 
@@ -236,7 +271,7 @@ pub struct RocketDemo {
     /// The app, with its routes, the adapter's fairing and the demo's
     /// state; configure its address and launch it ([`serve_rocket`]).
     pub rocket: rocket::Rocket<rocket::Build>,
-    /// `memory` or `redis`.
+    /// `memory`, `redis` or `postgres`.
     pub store_kind: &'static str,
     /// The access tokens' key id.
     pub kid: String,

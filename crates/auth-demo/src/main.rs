@@ -27,15 +27,20 @@ enum Framework {
     after_help = "Users: alice / `correct horse battery staple` (admin, user) and \
                   bob / `hunter2 hunter2` (user), unless --users names a file.\n\n\
                   Examples:\n  auth-demo\n  \
-                  auth-demo --store redis://127.0.0.1:6379/ --key key.jwk --addr 127.0.0.1:3001"
+                  auth-demo --store redis://127.0.0.1:6379/ --key key.jwk --addr 127.0.0.1:3001\n  \
+                  auth-demo --store postgres://app@127.0.0.1:5432/app --pg-schema auth"
 )]
 struct Cli {
     /// Address to listen on (port 0: any free port; the URL is printed).
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
-    /// `memory`, or a Redis URL (redis://host:port/ or rediss:// for TLS).
+    /// `memory`, a Redis URL (redis://host:port/ or rediss:// for TLS), or
+    /// a PostgreSQL URL (postgres:// or postgresql://; migrated at start-up).
     #[arg(long, env = "AUTH_DEMO_STORE", default_value = "memory")]
     store: String,
+    /// With a PostgreSQL store: the schema its tables live in.
+    #[arg(long, env = "AUTH_DEMO_PG_SCHEMA", default_value = auth_store::DEFAULT_SCHEMA)]
+    pg_schema: String,
     /// Algorithm of the access tokens (HS256 ... ES384).
     #[arg(long, default_value = "ES256", value_parser = parse_alg)]
     alg: Algorithm,
@@ -71,6 +76,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = auth_demo::Options {
         store: cli.store,
+        pg_schema: cli.pg_schema,
         alg: cli.alg,
         key: cli.key,
         users: cli.users,

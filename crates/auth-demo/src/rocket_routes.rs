@@ -210,9 +210,11 @@ fn script() -> Raw {
 
 #[get("/healthz")]
 async fn healthz(auth: &State<Auth>, state: &State<DemoState>) -> Answer {
-    if let Health::Redis(redis) = &state.health {
-        redis.ping().await.map_err(|e| auth.error(&e, Via::Body))?;
-    }
+    state
+        .health
+        .check()
+        .await
+        .map_err(|e| auth.error(&e, Via::Body))?;
     Ok(private_json(&bodies::health()))
 }
 

@@ -19,7 +19,7 @@ use axum::routing::{delete, get, post};
 use serde_json::Value;
 
 use crate::bodies::{self, Credentials, PAGE_HEADERS, RefreshBody};
-use crate::{AppState, DemoUser, Health};
+use crate::{AppState, DemoUser};
 
 /// The page's security headers ([`bodies::PAGE_HEADERS`]).
 fn page_headers() -> [(HeaderName, &'static str); 4] {
@@ -145,12 +145,11 @@ async fn script() -> Response {
 }
 
 async fn healthz(State(state): State<AppState>) -> Answer {
-    if let Health::Redis(redis) = &state.health {
-        redis
-            .ping()
-            .await
-            .map_err(|e| state.auth.error(&e, Via::Body))?;
-    }
+    state
+        .health
+        .check()
+        .await
+        .map_err(|e| state.auth.error(&e, Via::Body))?;
     Ok(private_json(&bodies::health()))
 }
 

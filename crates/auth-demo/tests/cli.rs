@@ -123,11 +123,14 @@ fn bad_options_are_refused_clearly() {
     assert!(err.contains("es.jwk"), "{err}");
     let err = refuses(&["--key", "/no/such/key"], None);
     assert!(err.contains("/no/such/key"), "{err}");
-    let err = refuses(&["--store", "postgres://x"], None);
+    let err = refuses(&["--store", "mysql://user:s3cret@db/x"], None);
     assert!(
-        err.contains("--store must be `memory` or a redis:// URL"),
+        err.contains(
+            "--store must be `memory`, a redis:// or rediss:// URL, or a postgres:// URL, not \"mysql://...\""
+        ),
         "{err}"
     );
+    assert!(!err.contains("s3cret"), "{err}");
     let err = refuses(&[], Some(("AUTH_DEMO_STORE", "bogus")));
     assert!(
         err.contains("\"bogus\""),
@@ -156,6 +159,34 @@ fn bad_options_are_refused_clearly() {
     // request.
     let err = refuses(&["--store", "redis://127.0.0.1:1/"], None);
     assert!(err.contains("redis at redis://127.0.0.1:1/"), "{err}");
+    // Nor a PostgreSQL: the migration at start-up fails, naming the
+    // schema, never the URL's password.
+    let err = refuses(&["--store", "postgres://app:s3cret@127.0.0.1:1/app"], None);
+    assert!(
+        err.contains("postgres (schema auth): the store is unavailable"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+    let err = refuses(
+        &[
+            "--store",
+            "postgresql://app:s3cret@127.0.0.1:1/app",
+            "--pg-schema",
+            "No-Such",
+        ],
+        None,
+    );
+    assert!(
+        err.contains("--store postgres: a schema name must be"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+    let err = refuses(
+        &["--store", "postgres://app:s3cret@db/app?sslmode=require"],
+        None,
+    );
+    assert!(err.contains("does not speak TLS"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
 }
 
 #[test]
@@ -163,9 +194,9 @@ fn rocket_refuses_what_axum_refuses() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     for framework in ["axum", "rocket"] {
-        let err = refuses(&["--framework", framework, "--store", "postgres://x"], None);
+        let err = refuses(&["--framework", framework, "--store", "mysql://x"], None);
         assert!(
-            err.contains("--store must be `memory` or a redis:// URL"),
+            err.contains("--store must be `memory`, a redis:// or rediss:// URL"),
             "{framework}: {err}"
         );
         let err = refuses(&["--framework", framework, "--key", "/no/such/key"], None);

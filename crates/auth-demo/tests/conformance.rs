@@ -1,14 +1,18 @@
 //! The conformance suite: the demo's HTTP contract, over real HTTP against
 //! a running `auth-demo` process, for every framework and every store
-//! ({axum, rocket} x {memory, Redis}: a `redis-server` of the test's own,
-//! or `AUTH_TEST_REDIS_URL`; under `CI=true` a missing Redis fails). Every
-//! scenario runs four times; `both_frameworks_answer_alike` then sends one
+//! ({axum, rocket} x {memory, Redis, PostgreSQL}: a `redis-server` of the
+//! test's own, or `AUTH_TEST_REDIS_URL`; PostgreSQL as auth-store's tests
+//! find it (`AUTH_TEST_POSTGRES_URL`, a temporary cluster, 127.0.0.1:5432),
+//! each demo in a schema of its own; under `CI=true` a missing server
+//! fails). Every scenario runs six times; `both_frameworks_answer_alike` then sends one
 //! sequence of requests to an Axum and a Rocket process and compares every
 //! status, header and body.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "../../auth-store/tests/pg_server/mod.rs"]
+mod pg_server;
 
 use common::{
     ALICE_PASSWORD, BOB_PASSWORD, Browser, CSRF, Demo, Framework, RedisServer, Response, SESSION,
@@ -22,6 +26,10 @@ enum Backend {
     Redis {
         url: String,
         _server: Option<RedisServer>,
+    },
+    Postgres {
+        url: String,
+        schema: String,
     },
 }
 
@@ -43,10 +51,25 @@ impl Backend {
         })
     }
 
-    fn store_arg(&self) -> String {
+    /// A PostgreSQL store in a fresh schema (the demo migrates it).
+    fn postgres() -> Option<Self> {
+        Some(Self::Postgres {
+            url: pg_server::server_url()?,
+            schema: pg_server::unique("demo"),
+        })
+    }
+
+    /// The demo's options for this store.
+    fn store_args(&self) -> Vec<String> {
         match self {
-            Self::Memory => "memory".into(),
-            Self::Redis { url, .. } => url.clone(),
+            Self::Memory => vec!["--store".into(), "memory".into()],
+            Self::Redis { url, .. } => vec!["--store".into(), url.clone()],
+            Self::Postgres { url, schema } => vec![
+                "--store".into(),
+                url.clone(),
+                "--pg-schema".into(),
+                schema.clone(),
+            ],
         }
     }
 }
@@ -69,9 +92,10 @@ struct Env {
 fn start(target: Target, extra: &[&str]) -> Env {
     let Target { framework, backend } = target;
     let (users, alice, bob) = users_file();
-    let store = backend.store_arg();
+    let store = backend.store_args();
     let users_path = path_arg(users.path());
-    let mut args = vec!["--store", &store, "--users", &users_path];
+    let mut args: Vec<&str> = store.iter().map(String::as_str).collect();
+    args.extend_from_slice(&["--users", &users_path]);
     args.extend_from_slice(extra);
     Env {
         demo: Demo::start_on(framework, &args),
@@ -107,6 +131,8 @@ macro_rules! contract {
         contract!(@one axum_redis, Axum, redis; $($name),*);
         contract!(@one rocket_memory, Rocket, memory; $($name),*);
         contract!(@one rocket_redis, Rocket, redis; $($name),*);
+        contract!(@one axum_postgres, Axum, postgres; $($name),*);
+        contract!(@one rocket_postgres, Rocket, postgres; $($name),*);
     };
     (@one $module:ident, $framework:ident, $backend:ident; $($name:ident),*) => {
         mod $module {
@@ -1278,16 +1304,10 @@ fn both_frameworks_answer_alike(backends: [Backend; 2]) {
     let (users, alice, bob) = users_file();
     let key = common::key_file();
     let (users_path, key_path) = (path_arg(users.path()), path_arg(key.path()));
-    let stores = backends.each_ref().map(Backend::store_arg);
+    let stores = backends.each_ref().map(Backend::store_args);
     let [axum, rocket] = [0, 1].map(|i| {
-        let args = [
-            "--users",
-            &users_path,
-            "--key",
-            &key_path,
-            "--store",
-            &stores[i],
-        ];
+        let mut args = vec!["--users", &users_path, "--key", &key_path];
+        args.extend(stores[i].iter().map(String::as_str));
         Demo::start_on(Framework::ALL[i], &args)
     });
     let (on_axum, on_rocket) = std::thread::scope(|s| {
@@ -1329,6 +1349,14 @@ fn both_frameworks_answer_alike_on_redis() {
         })
     };
     if let (Some(a), Some(b)) = (own(), own()) {
+        both_frameworks_answer_alike([a, b]);
+    }
+}
+
+/// Each process in a schema of its own.
+#[test]
+fn both_frameworks_answer_alike_on_postgres() {
+    if let (Some(a), Some(b)) = (Backend::postgres(), Backend::postgres()) {
         both_frameworks_answer_alike([a, b]);
     }
 }
