@@ -16,6 +16,13 @@
 //!
 //! Redis: `AUTH_BENCH_REDIS_URL` if set, else a `redis-server` started here
 //! on a free loopback port (and stopped at the end).
+//!
+//! - `postgres/create`, `postgres/lookup`: the same on `PostgresStore`
+//!   (`AUTH_BENCH_POSTGRES_URL`, else the server on 127.0.0.1:5432), in a
+//!   schema of the run's own, dropped at the end. A lookup is one prepared
+//!   `SELECT` by primary key; a login one read of the generation and one
+//!   transaction (the user's row locked, insert-if-absent, the per-user
+//!   count) with its commit.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -27,6 +34,9 @@ use auth_core::session::{SessionConfig, SessionId, SessionManager, SessionMeta};
 use auth_core::store::SessionStore;
 use auth_core::{Clock, SystemClock};
 use auth_store::{MemoryStore, RedisConfig, RedisStore};
+
+#[path = "pg/mod.rs"]
+mod pg;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn config() -> SessionConfig {
@@ -158,6 +168,11 @@ fn session(c: &mut Criterion) {
     let config = RedisConfig::standalone(&url).prefix(&prefix);
     let store = Arc::new(RedisStore::new(config).unwrap());
     store_benches(c, &rt, "redis", store);
+
+    let (url, schema) = (pg::postgres_url(), pg::postgres_schema("bench_session"));
+    let store = rt.block_on(pg::postgres_store(&url, &schema));
+    store_benches(c, &rt, "postgres", store);
+    rt.block_on(pg::drop_postgres_schema(&url, &schema));
 }
 
 criterion_group!(benches, session);

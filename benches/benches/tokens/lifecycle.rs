@@ -14,6 +14,12 @@
 //!   revocation check (family live, `jti` not denied): one `MGET` on
 //!   Redis. Beside `verify` in the same run, the ratio is the cost of
 //!   revocation.
+//! - `refresh/postgres`, `authenticate/postgres`: the same on
+//!   `PostgresStore` (`AUTH_BENCH_POSTGRES_URL`, else 127.0.0.1:5432; a
+//!   schema of the run's own, dropped at the end): a refresh is one
+//!   transaction (family and token rows locked, the next token inserted,
+//!   both updated) and its commit; the access check one `SELECT` of two
+//!   `EXISTS`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -130,4 +136,14 @@ pub(crate) fn benches(group: &mut BenchmarkGroup<'_, WallTime>) {
         RedisStore::new(RedisConfig::standalone(&url).prefix(&prefix)).unwrap(),
     ));
     store_benches(group, &rt, "redis", &redis);
+
+    let (url, schema) = (
+        crate::pg::postgres_url(),
+        crate::pg::postgres_schema("bench_tokens"),
+    );
+    let postgres = Arc::new(service(
+        rt.block_on(crate::pg::postgres_store(&url, &schema)),
+    ));
+    store_benches(group, &rt, "postgres", &postgres);
+    rt.block_on(crate::pg::drop_postgres_schema(&url, &schema));
 }

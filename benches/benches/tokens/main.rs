@@ -2,8 +2,9 @@
 //! lifecycle adds its functions in a module of its own beside this file
 //! and one call below.
 //!
-//! - [`lifecycle`]: `issue`, `refresh/memory`, `refresh/redis`, `verify`,
-//!   `authenticate/memory`, `authenticate/redis`.
+//! - [`lifecycle`]: `issue`, `refresh/memory`, `refresh/redis`,
+//!   `refresh/postgres`, `verify`, `authenticate/memory`,
+//!   `authenticate/redis`, `authenticate/postgres`.
 //! - [`password`]: `password/verify`, `login/known-user`,
 //!   `login/unknown-user`, `login/known-user-success`.
 
@@ -13,6 +14,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 mod lifecycle;
 mod password;
+#[path = "../pg/mod.rs"]
+mod pg;
 
 fn tokens(c: &mut Criterion) {
     let mut group = c.benchmark_group("tokens");
