@@ -1,10 +1,13 @@
 //! # auth-store
 //!
 //! Session stores for [`auth_core`]: [`MemoryStore`], the embedded default
-//! for a single process, and `RedisStore` (feature `redis`) for apps that run
-//! on more than one machine, standalone or Redis Cluster. Both implement
-//! [`auth_core::store::SessionStore`] and pass one shared behaviour suite,
-//! so moving from one to the other changes nothing but construction.
+//! for a single process, `RedisStore` (feature `redis`) for apps that run
+//! on more than one machine, standalone or Redis Cluster, and
+//! `PostgresStore` (feature `postgres`) for apps that keep their state in
+//! PostgreSQL. All implement [`auth_core::store::SessionStore`],
+//! [`auth_core::store::TokenStore`] and [`auth_core::store::ThrottleStore`]
+//! and pass the same behaviour suites, so moving from one to another
+//! changes nothing but construction (`docs/sessions.md` compares them).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -40,9 +43,11 @@
 //!   logout sticks and an expiry is never undone.
 //! - Bounded: at most a configured number of sessions in memory, and at
 //!   most [`auth_core::store::MAX_SESSIONS_PER_USER`] per user in any store.
+//! - Expiry is enforced on every read; memory and PostgreSQL remove expired
+//!   entries with a sweeper task (`spawn_sweeper`), Redis by its own TTLs.
 //! - A store that cannot answer returns `store_unavailable`; callers fail
 //!   closed.
-//! - Both are also [`auth_core::store::ThrottleStore`]s: failed-login
+//! - All are also [`auth_core::store::ThrottleStore`]s: failed-login
 //!   counts per account name and per client address, keyed by hashes,
 //!   expiring by themselves, for `auth_core`'s password login check
 //!   (feature `password` of auth-core):
@@ -85,6 +90,7 @@
 //! | feature | adds |
 //! |---|---|
 //! | `redis` | `RedisStore` and `RedisConfig`: Redis standalone (reconnecting connection manager) or Redis Cluster (keyed buckets), key TTLs on Redis's clock, atomic Lua scripts, a refusal to run on an evicting Redis |
+//! | `postgres` | `PostgresStore` and `PostgresConfig`: tokio-postgres behind a bounded deadpool pool (connect, statement, pool-wait and per-call timeouts), embedded versioned migrations (`migrate`, `migrations_sql`), a batched sweeper, statements correct at READ COMMITTED (and retried on serialization failures, for CockroachDB/YugabyteDB); no TLS |
 
 #![forbid(unsafe_code)]
 
