@@ -535,3 +535,90 @@ async fn a_statement_timeout_is_store_unavailable() {
     tx.rollback().await.unwrap();
     assert!(store.update(&key, &r, t + 1).await.unwrap());
 }
+
+/// Every table is swept: sessions, families, refresh tokens, denylist
+/// entries and throttle states past their deadline, and generations no
+/// login ticket can predate; live rows stay.
+#[tokio::test]
+async fn the_sweep_covers_every_table_and_spares_live_rows() {
+    use auth_core::session::LOGIN_TICKET_TTL;
+    use auth_core::store::ThrottleStore;
+    use auth_core::throttle::{Limit, ThrottleKey};
+    use common::tokens::{config, issue, service};
+    let Some(url) = server_url() else { return };
+    let store = fresh(&url, |c| c.sweep_batch(2)).await;
+    let t = t0();
+    let u = user("sweep");
+    let m = SessionManager::new(&store, common::config());
+    login(&m, &u, None, meta("ua"), t).await.unwrap();
+    let tokens = service(&store, config());
+    let pair = issue(&tokens, &u, t).await.unwrap();
+    tokens
+        .refresh(&pair.refresh_token.expose(), t + 1)
+        .await
+        .unwrap();
+    tokens
+        .revoke_access(&pair.access_token, t + 1)
+        .await
+        .unwrap();
+    let (account, address) = (ThrottleKey::account(&u), ThrottleKey::address("192.0.2.1"));
+    let limit = Limit::new(5, 900, 1, 60);
+    store
+        .count_attempts([(&account, &limit), (&address, &limit)], t)
+        .await
+        .unwrap();
+    // Generations that moved, and a live session of another user.
+    store.delete_user(&u, None, t).await.unwrap();
+    store.delete_user_families(&u, t).await.unwrap();
+    let other = user("stays");
+    let live = login(&m, &other, None, meta("ua"), t).await.unwrap();
+
+    let db = raw(&url, store.schema_name()).await;
+    let count = |table: &'static str| {
+        let db = &db;
+        async move {
+            db.query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+        }
+    };
+    // A session (the other user's), a family with two tokens, a denial,
+    // two throttle states, and both users' generation rows.
+    assert_eq!(count("auth_sessions").await, 1);
+    assert_eq!(
+        count("auth_families").await,
+        0,
+        "revoked by log out everywhere"
+    );
+    assert_eq!(count("auth_denied").await, 1);
+    assert_eq!(count("auth_throttles").await, 2);
+    assert!(count("auth_refresh_tokens").await >= 1);
+
+    // Nothing live goes.
+    assert_eq!(store.sweep(t + 2).await.unwrap(), 0);
+    assert!(
+        m.authenticate(&live.id.expose(), t + 2)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Past every deadline (the tokens' absolute one is the longest) and
+    // past the login-ticket lifetime: everything goes, in batches of two.
+    let later = t + 10 * 24 * 3600 + LOGIN_TICKET_TTL;
+    assert!(store.sweep(later).await.unwrap() >= 3);
+    for table in [
+        "auth_sessions",
+        "auth_families",
+        "auth_refresh_tokens",
+        "auth_denied",
+        "auth_throttles",
+        "auth_users",
+        "auth_token_users",
+    ] {
+        assert_eq!(count(table).await, 0, "{table}");
+    }
+    // Forgotten generations read as 0 again.
+    assert_eq!(store.generation(&u).await.unwrap(), 0);
+    assert_eq!(store.token_generation(&u).await.unwrap(), 0);
+}
