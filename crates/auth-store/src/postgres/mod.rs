@@ -297,7 +297,7 @@ impl From<Error> for Failure {
 
 /// Whether the transaction was rolled back by the server and may simply
 /// run again.
-fn retryable(e: &tokio_postgres::Error) -> bool {
+pub(crate) fn retryable(e: &tokio_postgres::Error) -> bool {
     matches!(
         e.code(),
         Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
@@ -308,7 +308,7 @@ fn retryable(e: &tokio_postgres::Error) -> bool {
 /// SQLSTATE only (its message may quote row values); other errors (I/O,
 /// a closed connection) by the driver's text, which never holds the
 /// password.
-fn unavailable(e: &tokio_postgres::Error) -> Error {
+pub(crate) fn unavailable(e: &tokio_postgres::Error) -> Error {
     match e.code() {
         Some(c) if *c == SqlState::QUERY_CANCELED => {
             Error::StoreUnavailable("postgres cancelled the statement (statement timeout)".into())
@@ -375,12 +375,12 @@ macro_rules! attempt {
                         Ok(value) => break Ok(value),
                         Err($crate::postgres::Failure::Store(e)) => break Err(e),
                         Err($crate::postgres::Failure::Pg(e))
-                            if $crate::postgres::retryable_pg(&e) && tries < MAX_RETRIES =>
+                            if $crate::postgres::retryable(&e) && tries < MAX_RETRIES =>
                         {
                             tries += 1;
                         }
                         Err($crate::postgres::Failure::Pg(e)) => {
-                            break Err($crate::postgres::unavailable_pg(&e));
+                            break Err($crate::postgres::unavailable(&e));
                         }
                     }
                 }
@@ -389,14 +389,6 @@ macro_rules! attempt {
     };
 }
 pub(crate) use attempt;
-
-pub(crate) fn retryable_pg(e: &tokio_postgres::Error) -> bool {
-    retryable(e)
-}
-
-pub(crate) fn unavailable_pg(e: &tokio_postgres::Error) -> Error {
-    unavailable(e)
-}
 
 /// Upserts `user_id`'s row in `table` (`auth_users` or `auth_token_users`)
 /// and returns its generation; the row stays locked until the transaction
