@@ -33,7 +33,7 @@ use auth_axum::Auth;
 use auth_core::http::{CookieConfig, HttpConfig};
 use auth_core::password::{PasswordHasher, PasswordLogin, PasswordParams};
 use auth_core::session::SessionConfig;
-use auth_core::throttle::ThrottleConfig;
+use auth_core::throttle::{Limit, ThrottleConfig};
 use auth_core::tokens::{TokenConfig, TokenService};
 use auth_core::{Algorithm, Error, Family, KeySet, SigningKey, SystemClock};
 use auth_store::{AnyStore, MemoryStore, PostgresConfig, PostgresStore, RedisStore};
@@ -65,6 +65,10 @@ pub struct Options {
     pub insecure_http: bool,
     /// Argon2id parameters (the default: OWASP's).
     pub password_params: PasswordParams,
+    /// The first back-off, in seconds, of an account name past its free
+    /// failed logins (default 1, doubling to 15 minutes; see
+    /// [`auth_core::throttle::Limit::ACCOUNT`]).
+    pub login_backoff: u64,
 }
 
 impl Default for Options {
@@ -77,6 +81,7 @@ impl Default for Options {
             users: None,
             insecure_http: false,
             password_params: PasswordParams::default(),
+            login_backoff: Limit::ACCOUNT.first_backoff(),
         }
     }
 }
@@ -226,7 +231,15 @@ async fn prepare(options: Options) -> Result<Parts, String> {
     let http = HttpConfig::new(ISSUER, cookies).map_err(|e| e.to_string())?;
     let tokens = TokenService::new(keys, TokenConfig::new(ISSUER, ISSUER), store.clone())
         .map_err(|e| e.to_string())?;
-    let logins = PasswordLogin::new(store.clone(), hasher, ThrottleConfig::new());
+    let account = Limit::ACCOUNT;
+    let account = Limit::new(
+        account.free_failures(),
+        account.window(),
+        options.login_backoff,
+        account.max_backoff(),
+    );
+    let throttle = ThrottleConfig::new().account(account);
+    let logins = PasswordLogin::new(store.clone(), hasher, throttle);
     Ok(Parts {
         http,
         store,

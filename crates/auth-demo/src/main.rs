@@ -60,6 +60,11 @@ struct Cli {
     /// a plain-HTTP host that is not localhost.
     #[arg(long)]
     insecure_http: bool,
+    /// Seconds an account is refused after its five free failed logins,
+    /// doubling with each further failure up to 15 minutes.
+    #[arg(long, env = "AUTH_DEMO_LOGIN_BACKOFF", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=900))]
+    login_backoff: u64,
 }
 
 fn parse_alg(name: &str) -> Result<Algorithm, String> {
@@ -81,6 +86,7 @@ async fn main() -> ExitCode {
         key: cli.key,
         users: cli.users,
         insecure_http: cli.insecure_http,
+        login_backoff: cli.login_backoff,
         ..auth_demo::Options::default()
     };
     if options.insecure_http {

@@ -155,6 +155,11 @@ fn bad_options_are_refused_clearly() {
         let err = refuses(&["--users", &path_arg(&users)], None);
         assert!(err.contains(says), "{text}: {err}");
     }
+    // A login back-off outside 1 to 900 seconds.
+    for bad in ["0", "901", "x"] {
+        let err = refuses(&["--login-backoff", bad], None);
+        assert!(err.contains("--login-backoff"), "{bad}: {err}");
+    }
     // A Redis that is not there: refused at start-up, not at the first
     // request.
     let err = refuses(&["--store", "redis://127.0.0.1:1/"], None);
