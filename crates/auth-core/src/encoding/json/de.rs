@@ -261,6 +261,51 @@ impl<'de> SeqAccess<'de> for Seq<'de, '_> {
     }
 }
 
+/// `deserialize_*` methods that decline whatever is asked.
+macro_rules! decline {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+                Err(Declined)
+            }
+        )*
+    };
+}
+
+/// The methods the top-level value and every other value share: a
+/// newtype is read through (but `serde_json`'s raw value declines), and
+/// enums and bytes decline; the rest is `deserialize_any`.
+macro_rules! value_methods {
+    () => {
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            visitor: V,
+        ) -> Result<V::Value> {
+            if name == RAW_VALUE {
+                return Err(Declined);
+            }
+            visitor.visit_newtype_struct(self)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value> {
+            Err(Declined)
+        }
+
+        decline! { deserialize_bytes deserialize_byte_buf }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            unit unit_struct seq tuple tuple_struct map struct identifier
+        }
+    };
+}
+
 /// The top-level value: an object, whose members the registered-claim
 /// reader sees too.
 struct Top<'a, 's, 'm, M> {
@@ -299,38 +344,7 @@ impl<'de, M: Members<'de>> Deserializer<'de> for Top<'de, '_, '_, M> {
         visitor.visit_some(self)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        if name == RAW_VALUE {
-            return Err(Declined);
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        unit unit_struct seq tuple tuple_struct map struct identifier
-    }
+    value_methods!();
 }
 
 /// The name `serde_json` gives its `RawValue` newtype: a type that asks for
@@ -413,38 +427,7 @@ impl<'de> Deserializer<'de> for De<'de, '_> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        if name == RAW_VALUE {
-            return Err(Declined);
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Declined)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        unit unit_struct seq tuple tuple_struct map struct identifier
-    }
+    value_methods!();
 }
 
 /// A number as `serde_json` gives it to a visitor, for the integers it
@@ -462,17 +445,6 @@ fn number<'de, V: Visitor<'de>>(text: &str, visitor: V) -> Result<V::Value> {
             Err(_) => Err(Declined),
         }
     }
-}
-
-/// `deserialize_*` methods that decline whatever is asked.
-macro_rules! decline {
-    ($($method:ident)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-                Err(Declined)
-            }
-        )*
-    };
 }
 
 /// A member name, for the application's type: a string, as `serde_json`'s
