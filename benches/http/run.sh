@@ -21,8 +21,11 @@
 #   k  /session/me  auth-demo on Rocket, Redis
 #   l  /jwt/me      auth-demo on Rocket, memory store, HS256 access token
 #   m  /jwt/me      auth-demo on Rocket, memory store, ES256 access token
+#   n  /session/me  auth-demo, PostgreSQL (AUTH_BENCH_POSTGRES_URL, else the
+#                   machine's server on 127.0.0.1:5432, fsync on), in a
+#                   schema of the run's own, dropped at the end
 #
-# All eight servers run at once (each on its own port; each Redis-backed
+# All nine servers run at once (each on its own port; each Redis-backed
 # one on its own redis-server, started here on a free port without
 # persistence). The cases run in ROUNDS rounds, each round in a rotated
 # order, so that the machine's drift spreads over every case alike; each
@@ -30,7 +33,7 @@
 # Ratios are taken within a round, then the median over the rounds is
 # reported with its range.
 #
-# Needs wrk, redis-server, redis-cli, curl, python3. Writes
+# Needs wrk, redis-server, redis-cli, psql, curl, python3. Writes
 # benches/http/results.csv (one row per case and round) and
 # docs/perf-http.svg (benches/http/chart.py), prints Markdown tables.
 #
@@ -66,7 +69,7 @@ RESULTS=${RESULTS:-benches/http/results.csv}
 CHART=${CHART:-docs/perf-http.svg}
 LOGIN_JSON='{"username":"alice","password":"correct horse battery staple"}'
 
-for tool in wrk redis-server redis-cli curl python3 $([[ $PIN == 1 ]] && echo taskset); do
+for tool in wrk redis-server redis-cli psql curl python3 $([[ $PIN == 1 ]] && echo taskset); do
     command -v "$tool" >/dev/null || { echo "error: $tool not found" >&2; exit 2; }
 done
 
@@ -89,6 +92,8 @@ THEIRS=$ROOT/target/release/tower-sessions-app
 
 WORK=$(mktemp -d)
 PIDS=()
+PG_URL=${AUTH_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PG_SCHEMA=bench_http_$$
 cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do
@@ -97,6 +102,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
+    psql -q "$PG_URL" -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -172,7 +178,7 @@ theirs_session() {
 # The cases: route, configuration, URL, request header, server and
 # redis-server (pid, port) behind it.
 declare -A ROUTE CONFIG URL HEADER SPID RPID RPORT
-CASES=(a b c d e f g h i j k l m)
+CASES=(a b c d e f g h i j k l m n)
 case_() {
     local id=$1
     ROUTE[$id]=$2
@@ -226,6 +232,9 @@ case_ k "GET /session/me" "auth-demo rocket, redis" /session/me "Cookie: __Host-
     "$ROCKET_REDIS_PID" "$ROCKET_REDIS_PORT"
 start rocket-hs256 "$DEMO" --framework rocket --store memory --alg HS256
 case_ l "GET /jwt/me" "auth-demo rocket, memory, HS256" /jwt/me "Authorization: Bearer $(demo_token)"
+# PostgreSQL: the demo migrates its schema at start-up.
+start demo-postgres "$DEMO" --store "$PG_URL" --pg-schema "$PG_SCHEMA" --alg ES256
+case_ n "GET /session/me" "auth-demo, postgres" /session/me "Cookie: __Host-session=$(demo_session)"
 
 # CPU time (user + system, all threads) of a process so far, in
 # hundredths of a second: a difference over N seconds, divided by N, is a
@@ -362,6 +371,8 @@ for label, x, y in [
     ("Rocket / Axum, jwt/me, HS256 (l / d)", "l", "d"),
     ("Rocket / Axum, jwt/me, ES256 (m / e)", "m", "e"),
     ("(j) Rocket session/me, memory / (i) Rocket healthz", "j", "i"),
+    ("(n) session/me, PostgreSQL / (a) healthz", "n", "a"),
+    ("PostgreSQL / Redis, session/me (n / c)", "n", "c"),
 ]:
     r = ratios(x, y)
     cpu = med(ratios(y, x, "server_cpu_us_per_req"))
