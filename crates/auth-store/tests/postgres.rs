@@ -176,6 +176,31 @@ fn config_refuses_what_it_cannot_honour_and_hides_the_password() {
     let shown = format!("{config:?}");
     assert!(!shown.contains("s3cret"), "{shown}");
     assert!(!shown.contains("db.internal"), "{shown}");
+    assert!(
+        shown.starts_with(r#"PostgresConfig { hosts: 1, schema: "auth", pool_size: 16, "#),
+        "{shown}"
+    );
+    // Each refusal says what is wrong, never repeating the URL.
+    for (e, text) in [
+        (
+            PostgresConfigError::InvalidUrl,
+            "the postgres connection string does not parse",
+        ),
+        (
+            PostgresConfigError::InvalidSchema,
+            "a schema name must be 1 to 63 characters of a-z, 0-9 and _, not starting with a digit",
+        ),
+        (
+            PostgresConfigError::TlsNotSupported,
+            "the postgres store does not speak TLS: use a loopback or private network, or a TLS-terminating proxy",
+        ),
+        (
+            PostgresConfigError::InvalidLimit,
+            "pool size and timeouts must be positive",
+        ),
+    ] {
+        assert_eq!(e.to_string(), text);
+    }
     let store = PostgresStore::new(config).unwrap();
     let shown = format!("{store:?}");
     assert!(!shown.contains("s3cret"), "{shown}");
@@ -621,4 +646,248 @@ async fn the_sweep_covers_every_table_and_spares_live_rows() {
     // Forgotten generations read as 0 again.
     assert_eq!(store.generation(&u).await.unwrap(), 0);
     assert_eq!(store.token_generation(&u).await.unwrap(), 0);
+}
+
+/// Makes the next `times` inserts into `table` (of `schema`) fail with
+/// SQLSTATE `code`, raised by a trigger: a server error on demand. Returns
+/// how to read how many inserts the trigger saw (each retry is one).
+async fn inject(db: &tokio_postgres::Client, schema: &str, table: &str, code: &str, times: i32) {
+    db.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {schema}.inject (code text, times int);
+         CREATE SEQUENCE IF NOT EXISTS {schema}.inject_seen;
+         CREATE OR REPLACE FUNCTION {schema}.inject() RETURNS trigger LANGUAGE plpgsql AS $$
+         DECLARE c text; n int;
+         BEGIN
+             SELECT code, times INTO c, n FROM {schema}.inject;
+             IF nextval('{schema}.inject_seen') <= n THEN
+                 RAISE EXCEPTION USING ERRCODE = c;
+             END IF;
+             RETURN NEW;
+         END $$;
+         DROP TRIGGER IF EXISTS inject ON {schema}.{table};
+         CREATE TRIGGER inject BEFORE INSERT ON {schema}.{table}
+             FOR EACH ROW EXECUTE FUNCTION {schema}.inject();
+         TRUNCATE {schema}.inject;
+         INSERT INTO {schema}.inject VALUES ('{code}', {times});
+         SELECT setval('{schema}.inject_seen', 1, false);"
+    ))
+    .await
+    .unwrap();
+}
+
+/// How many times the injecting trigger ran since [`inject`].
+async fn injected_runs(db: &tokio_postgres::Client, schema: &str) -> i64 {
+    let row = db
+        .query_one(
+            &format!(
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {schema}.inject_seen"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    row.get(0)
+}
+
+/// A rolled-back transaction (serialization failure, deadlock) runs again;
+/// any other server error is `store_unavailable` at once, named by its
+/// SQLSTATE, with nothing stored.
+#[tokio::test]
+async fn only_serialization_failures_and_deadlocks_are_retried() {
+    let Some(url) = server_url() else { return };
+    let store = fresh(&url, |c| c).await;
+    let schema = store.schema_name().to_string();
+    let db = raw(&url, &schema).await;
+    let t = t0();
+    let r = record("retry", t, "ua");
+    let create = |code: &'static str, times: i32| {
+        let (store, db, schema, r) = (&store, &db, &schema, &r);
+        async move {
+            inject(db, schema, "auth_sessions", code, times).await;
+            let key = SessionId::generate().unwrap().store_key();
+            let result = store.create(&key, r, 0, 8).await;
+            let stored = store.load(&key, t).await.unwrap().is_some();
+            (result, stored, injected_runs(db, schema).await)
+        }
+    };
+    // Rolled back once, then through.
+    for code in ["40001", "40P01"] {
+        assert_eq!(
+            create(code, 1).await,
+            (Ok(Created::Stored), true, 2),
+            "{code}"
+        );
+    }
+    // Rolled back every time: given up after MAX_RETRIES more tries.
+    let runs = i64::from(auth_store::MAX_RETRIES) + 1;
+    assert_eq!(
+        create("40001", 1000).await,
+        (
+            Err(Error::StoreUnavailable(
+                "postgres error, SQLSTATE 40001".into()
+            )),
+            false,
+            runs
+        )
+    );
+    // Anything else: no second try, even though it would have succeeded.
+    assert_eq!(
+        create("22012", 1).await,
+        (
+            Err(Error::StoreUnavailable(
+                "postgres error, SQLSTATE 22012".into()
+            )),
+            false,
+            1
+        )
+    );
+    assert_eq!(
+        create("57014", 1).await,
+        (
+            Err(Error::StoreUnavailable(
+                "postgres cancelled the statement (statement timeout)".into()
+            )),
+            false,
+            1
+        )
+    );
+}
+
+/// `migrate` runs a `CREATE .. IF NOT EXISTS` again only when it lost a
+/// race to create the same object (a duplicate-object error), and reports
+/// any other error. The errors are raised by an event trigger on the
+/// schema's creation (event triggers need a superuser).
+#[tokio::test]
+async fn migrate_retries_a_lost_creation_race_and_nothing_else() {
+    let Some(url) = server_url() else { return };
+    let ctl = unique("ctl");
+    let db = raw(&url, "public").await;
+    let superuser: bool = db
+        .query_one(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    if !superuser {
+        return skip("the migration race test needs a superuser (event triggers)");
+    }
+    db.batch_execute(&format!(
+        "CREATE SCHEMA {ctl};
+         CREATE TABLE {ctl}.inject (schema_name text, code text, times int);
+         CREATE SEQUENCE {ctl}.seen;
+         CREATE FUNCTION {ctl}.inject() RETURNS event_trigger LANGUAGE plpgsql AS $$
+         DECLARE s text; c text; n int;
+         BEGIN
+             SELECT schema_name, code, times INTO s, c, n FROM {ctl}.inject;
+             IF s IS NOT NULL AND current_query() LIKE '%CREATE SCHEMA IF NOT EXISTS ' || s || '%'
+                 AND nextval('{ctl}.seen') <= n THEN
+                 RAISE EXCEPTION USING ERRCODE = c;
+             END IF;
+         END $$;
+         CREATE EVENT TRIGGER {ctl} ON ddl_command_start WHEN TAG IN ('CREATE SCHEMA')
+             EXECUTE FUNCTION {ctl}.inject();"
+    ))
+    .await
+    .unwrap();
+    let migrate = |code: &'static str| {
+        let (db, ctl, url) = (&db, &ctl, &url);
+        async move {
+            let schema = unique("race");
+            db.batch_execute(&format!(
+                "TRUNCATE {ctl}.inject; INSERT INTO {ctl}.inject VALUES ('{schema}', '{code}', 1);
+                 SELECT setval('{ctl}.seen', 1, false);"
+            ))
+            .await
+            .unwrap();
+            let store = PostgresStore::new(config_at(url, &schema)).unwrap();
+            let result = store.migrate().await;
+            let seen: i64 = db
+                .query_one(&format!("SELECT last_value FROM {ctl}.seen"), &[])
+                .await
+                .unwrap()
+                .get(0);
+            (result, seen)
+        }
+    };
+    let lost_race = migrate("42P06").await;
+    let refused = migrate("42501").await;
+    db.batch_execute(&format!(
+        "DROP EVENT TRIGGER {ctl}; DROP SCHEMA {ctl} CASCADE"
+    ))
+    .await
+    .unwrap();
+    // duplicate_schema: the other session made it; once more, and done.
+    assert_eq!(lost_race, (Ok(1), 2));
+    // insufficient_privilege: reported, not retried.
+    assert_eq!(
+        refused,
+        (
+            Err(Error::StoreUnavailable(
+                "postgres error, SQLSTATE 42501".into()
+            )),
+            1
+        )
+    );
+}
+
+/// What the pool says when it has no connection to give: the driver's
+/// reason when connecting fails, and the wait when every connection is
+/// busy for longer than `wait_timeout`.
+#[tokio::test]
+async fn pool_failures_say_why() {
+    let Some(url) = server_url() else { return };
+    let port = pg_server::free_port().unwrap();
+    let nowhere = PostgresStore::new(
+        PostgresConfig::new(&format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+            .unwrap()
+            .connect_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    match nowhere.ping().await {
+        Err(Error::StoreUnavailable(why)) => {
+            assert!(
+                why.starts_with("postgres: error connecting to server"),
+                "{why}"
+            );
+        }
+        other => panic!("expected store_unavailable, got {other:?}"),
+    }
+
+    // One connection, held by an insert a trigger makes last a second.
+    let store = Arc::new(
+        fresh(&url, |c| {
+            c.pool_size(1)
+                .wait_timeout(Duration::from_millis(200))
+                .timeout(Duration::from_secs(5))
+        })
+        .await,
+    );
+    let schema = store.schema_name().to_string();
+    let db = raw(&url, &schema).await;
+    db.batch_execute(&format!(
+        "CREATE FUNCTION {schema}.slow() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$;
+         CREATE TRIGGER slow BEFORE INSERT ON {schema}.auth_sessions
+             FOR EACH ROW EXECUTE FUNCTION {schema}.slow();"
+    ))
+    .await
+    .unwrap();
+    let busy = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let key = SessionId::generate().unwrap().store_key();
+            store.create(&key, &record("slow", t0(), "ua"), 0, 8).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        store.ping().await,
+        Err(Error::StoreUnavailable(
+            "postgres: no connection within the timeout".into()
+        ))
+    );
+    assert_eq!(busy.await.unwrap(), Ok(Created::Stored));
+    store.ping().await.unwrap();
 }
