@@ -31,7 +31,11 @@ pub fn verify_signature(
     crate::jwt::verify_signature(
         token,
         max_len,
-        |segment| (known_header_shortcut && segment == key.known_header().segment()).then_some(key),
+        |segment| {
+            key.known_segment(segment)
+                .filter(|_| known_header_shortcut)
+                .map(|h| (key, h))
+        },
         |kid| match kid {
             Some(kid) if kid != key.kid() => Err(Error::UnknownKid),
             _ => Ok(key),

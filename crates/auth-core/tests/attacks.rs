@@ -500,9 +500,15 @@ fn a_keys_own_header_is_recognised_before_the_header_limit() {
     let token = key.sign(&claims).unwrap();
     assert!(token.find('.').unwrap() > MAX_HEADER_LEN);
     assert_eq!(check(&vk, &token).unwrap().exp, Some(NOW + 60));
+    // (its access-token header too)...
+    let access = key
+        .sign_with(&claims, &SignOptions::default().typ("at+jwt"))
+        .unwrap();
+    assert!(access.find('.').unwrap() > MAX_HEADER_LEN);
+    assert_eq!(check(&vk, &access).unwrap().exp, Some(NOW + 60));
     // ...but the same key with another header goes through the parser.
     let other = key
-        .sign_with(&claims, &SignOptions::default().typ("at+jwt"))
+        .sign_with(&claims, &SignOptions::default().typ("JOSE"))
         .unwrap();
     assert_eq!(
         check(&vk, &other).unwrap_err(),

@@ -248,23 +248,26 @@ fn debug_never_prints_key_material() {
     assert!(shown.contains("private: true"), "{shown}");
 }
 
-/// Signing and verifying take a shortcut when the header is the key's own
-/// (pre-encoded, and for HMAC pre-hashed). The shortcut must give exactly
-/// what the general path gives.
+/// Signing and verifying take a shortcut when the header is one of the
+/// key's own (`typ` `JWT` or `at+jwt`; pre-encoded, and for HMAC
+/// pre-hashed). The shortcut must give exactly what the general path gives.
 #[test]
 fn known_header_shortcut_agrees_with_the_general_path() {
     use base64ct::{Base64UrlUnpadded as B64, Encoding};
-    for alg in [
+    let algs = [
         Algorithm::Hs256,
         Algorithm::Hs384,
         Algorithm::Hs512,
         Algorithm::Es256,
         Algorithm::Rs256,
-    ] {
+    ];
+    for (alg, typ) in algs.into_iter().flat_map(|a| [(a, "JWT"), (a, "at+jwt")]) {
         let key = SigningKey::generate(alg).unwrap().with_kid("k-1");
-        let fast = key.sign(&claims()).unwrap();
+        let fast = key
+            .sign_with(&claims(), &SignOptions::default().typ(typ))
+            .unwrap();
         // The same header and payload through the general path.
-        let header = format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"k-1"}}"#);
+        let header = format!(r#"{{"alg":"{alg}","typ":"{typ}","kid":"k-1"}}"#);
         let parts: Vec<&str> = fast.split('.').collect();
         assert_eq!(
             B64::decode_vec(parts[0]).unwrap(),
@@ -334,12 +337,15 @@ fn known_header_shortcut_agrees_with_the_general_path() {
 fn verify_with_header_returns_the_verified_header() {
     let key = SigningKey::generate(Algorithm::Es256).unwrap();
     let public = key.verifying_key();
-    // The key's own header (the fast path) and a custom one (the parser).
+    // The key's own headers (the fast path) and a custom one (the parser).
     let default = key.sign(&claims()).unwrap();
-    let custom = key
+    let access = key
         .sign_with(&claims(), &SignOptions::default().typ("at+jwt"))
         .unwrap();
-    for (token, typ) in [(&default, "JWT"), (&custom, "at+jwt")] {
+    let custom = key
+        .sign_with(&claims(), &SignOptions::default().typ("JOSE"))
+        .unwrap();
+    for (token, typ) in [(&default, "JWT"), (&access, "at+jwt"), (&custom, "JOSE")] {
         let verified: Verified<App> = public
             .verify_with_header(token, &validation(), NOW)
             .unwrap();

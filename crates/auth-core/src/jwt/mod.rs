@@ -35,7 +35,7 @@ pub use validation::{DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, Validation};
 use crate::encoding::base64url;
 use crate::error::Error;
 use crate::jws::{Compact, Header, HeaderRef, MAX_HEADER_LEN, encode_header};
-use crate::keys::{KNOWN_TYP, KeySet, SigningKey, VerifyingKey};
+use crate::keys::{KeySet, KnownHeader, SigningKey, VerifyingKey};
 
 /// Options for the protected header of a token being signed.
 #[derive(Clone, Debug)]
@@ -92,14 +92,18 @@ impl SigningKey {
         options: &SignOptions,
     ) -> Result<String, Error> {
         let payload = claims.to_json()?;
-        if options.include_kid && options.typ.as_deref() == Some(KNOWN_TYP) {
-            // The usual header: start from the key's pre-encoded prefix.
-            let prefix = &self.known_header().prefix;
+        let known = options
+            .typ
+            .as_deref()
+            .and_then(|typ| self.known_header(typ));
+        if let (true, Some(known)) = (options.include_kid, known) {
+            // A usual header: start from the key's pre-encoded prefix.
+            let prefix = &known.prefix;
             let mut token =
                 String::with_capacity(prefix.len() + base64url::encoded_len(payload.len()) + 700);
             token.push_str(prefix);
             base64url::encode_into(payload.as_bytes(), &mut token);
-            let signature = self.sign_known(token.as_bytes())?;
+            let signature = self.sign_known(known, token.as_bytes())?;
             token.push('.');
             base64url::encode_into(&signature, &mut token);
             return Ok(token);
@@ -169,8 +173,8 @@ impl VerifyingKey {
             .map(|(header, claims)| Verified { header, claims })
     }
 
-    fn known(&self, header_segment: &[u8]) -> Option<&Self> {
-        (header_segment == self.known_header().segment()).then_some(self)
+    fn known(&self, header_segment: &[u8]) -> Option<(&Self, &KnownHeader)> {
+        self.known_segment(header_segment).map(|h| (self, h))
     }
 
     fn select(&self, kid: Option<&str>) -> Result<&Self, Error> {
@@ -225,10 +229,10 @@ impl KeySet {
             .map(|(header, claims)| Verified { header, claims })
     }
 
-    fn known(&self, header_segment: &[u8]) -> Option<&VerifyingKey> {
+    fn known(&self, header_segment: &[u8]) -> Option<(&VerifyingKey, &KnownHeader)> {
         self.keys()
             .iter()
-            .find(|k| k.known_header().segment() == header_segment)
+            .find_map(|k| k.known_segment(header_segment).map(|h| (k, h)))
     }
 
     /// Signs `claims` with the set's signing key.
@@ -252,7 +256,7 @@ fn verify<'k, T: DeserializeOwned, H>(
     token: &str,
     validation: &Validation,
     now: u64,
-    known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
+    known: impl FnOnce(&[u8]) -> Option<(&'k VerifyingKey, &'k KnownHeader)>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
     keep: impl FnOnce(HeaderRef<'_>) -> H,
 ) -> Result<(H, Claims<T>), Error> {
@@ -321,18 +325,18 @@ const MAX_SIGNATURE: usize = 1024;
 fn check_header_and_signature<'b, 'k: 'b>(
     parts: &Compact<'_>,
     buf: &'b mut Option<[u8; STACK_HEADER]>,
-    known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
+    known: impl FnOnce(&[u8]) -> Option<(&'k VerifyingKey, &'k KnownHeader)>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<HeaderRef<'b>, Error> {
     // Fast path: the header is, byte for byte, the one a key of ours writes,
-    // so it parses to exactly (that key's alg, its kid, typ JWT).
-    if let Some(key) = known(parts.header) {
+    // so it parses to exactly (that key's alg, its kid, the header's typ).
+    if let Some((key, header)) = known(parts.header) {
         let signature = decode_signature(parts.signature)?;
-        key.verify_known(parts.signing_input, signature.as_slice())?;
+        key.verify_known(header, parts.signing_input, signature.as_slice())?;
         return Ok(HeaderRef {
             alg: key.alg(),
             kid: Some(Cow::Borrowed(key.kid())),
-            typ: Some(Cow::Borrowed(KNOWN_TYP)),
+            typ: Some(Cow::Borrowed(header.typ)),
             cty: None,
         });
     }
@@ -396,7 +400,7 @@ fn decode_signature(segment: &[u8]) -> Result<Signature, Error> {
 pub(crate) fn verify_signature<'k>(
     token: &[u8],
     max_len: usize,
-    known: impl FnOnce(&[u8]) -> Option<&'k VerifyingKey>,
+    known: impl FnOnce(&[u8]) -> Option<(&'k VerifyingKey, &'k KnownHeader)>,
     select: impl FnOnce(Option<&str>) -> Result<&'k VerifyingKey, Error>,
 ) -> Result<(Header, Vec<u8>), Error> {
     let parts = Compact::split(token, max_len)?;

@@ -78,31 +78,42 @@ pub struct VerifyingKey {
     alg: Algorithm,
     kid: String,
     inner: Verifier,
-    /// The header this key's own tokens carry, pre-encoded.
-    known: KnownHeader,
+    /// The headers this key's own tokens carry, pre-encoded.
+    known: [KnownHeader; 2],
 }
 
-/// The canonical header `{"alg":..,"typ":"JWT","kid":..}` a key's tokens
-/// carry by default, base64url-encoded and followed by the `.` of the
-/// signing input; for HMAC keys also the MAC state after absorbing it.
+/// A canonical header `{"alg":..,"typ":..,"kid":..}` a key's tokens carry
+/// (one per [`KNOWN_TYPS`] entry), base64url-encoded and followed by the
+/// `.` of the signing input; for HMAC keys also the MAC state after
+/// absorbing it.
 ///
-/// Signing with default options starts from it, and verification takes a
-/// fast path when a token's header segment equals it byte for byte: equal
-/// bytes parse to the same header, so nothing is skipped but repeated work.
+/// Signing with `kid` and one of those `typ`s starts from it, and
+/// verification takes a fast path when a token's header segment equals it
+/// byte for byte: equal bytes parse to the same header, so nothing is
+/// skipped but repeated work.
 #[derive(Clone)]
 pub(crate) struct KnownHeader {
+    /// The header's `typ`.
+    pub(crate) typ: &'static str,
     /// `BASE64URL(header) || '.'`.
     pub(crate) prefix: String,
     #[cfg(feature = "hmac")]
     hmac: Option<hmac::HmacPrefix>,
 }
 
-/// The `typ` of the known header.
-pub(crate) const KNOWN_TYP: &str = "JWT";
+/// The `typ`s of the known headers: `JWT`, the default, and `at+jwt`, the
+/// token service's access tokens (RFC 9068).
+pub(crate) const KNOWN_TYPS: [&str; 2] = ["JWT", crate::tokens::ACCESS_TOKEN_TYP];
+
+/// The known headers of a key with `alg`, `kid` and `inner`, in the order
+/// of [`KNOWN_TYPS`].
+fn known_headers(alg: Algorithm, kid: &str, inner: &Verifier) -> [KnownHeader; 2] {
+    KNOWN_TYPS.map(|typ| KnownHeader::new(alg, typ, kid, inner))
+}
 
 impl KnownHeader {
-    fn new(alg: Algorithm, kid: &str, inner: &Verifier) -> Self {
-        let header = crate::jws::encode_header(alg, Some(KNOWN_TYP), Some(kid));
+    fn new(alg: Algorithm, typ: &'static str, kid: &str, inner: &Verifier) -> Self {
+        let header = crate::jws::encode_header(alg, Some(typ), Some(kid));
         let mut prefix = String::with_capacity(base64url::encoded_len(header.len()) + 1);
         base64url::encode_into(header.as_bytes(), &mut prefix);
         prefix.push('.');
@@ -115,6 +126,7 @@ impl KnownHeader {
         #[cfg(not(feature = "hmac"))]
         let _ = inner;
         Self {
+            typ,
             prefix,
             #[cfg(feature = "hmac")]
             hmac,
@@ -165,7 +177,7 @@ fn family_disabled() -> Error {
 impl VerifyingKey {
     pub(crate) fn new(alg: Algorithm, inner: Verifier) -> Self {
         let kid = default_kid(&inner);
-        let known = KnownHeader::new(alg, &kid, &inner);
+        let known = known_headers(alg, &kid, &inner);
         Self {
             alg,
             kid,
@@ -195,20 +207,31 @@ impl VerifyingKey {
         }
     }
 
-    pub(crate) fn known_header(&self) -> &KnownHeader {
-        &self.known
+    /// The known header with `typ`, if there is one.
+    pub(crate) fn known_header(&self, typ: &str) -> Option<&KnownHeader> {
+        self.known.iter().find(|k| k.typ == typ)
+    }
+
+    /// The known header whose segment is `segment`, if there is one.
+    pub(crate) fn known_segment(&self, segment: &[u8]) -> Option<&KnownHeader> {
+        self.known.iter().find(|k| k.segment() == segment)
     }
 
     /// Verifies a signature over a signing input that starts with this
     /// key's known header prefix.
-    pub(crate) fn verify_known(&self, signing_input: &[u8], signature: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify_known(
+        &self,
+        known: &KnownHeader,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
         #[cfg(feature = "hmac")]
-        if let (Verifier::Hmac(k), Some(prefix)) = (&self.inner, &self.known.hmac) {
-            let rest = signing_input
-                .get(self.known.prefix.len()..)
-                .unwrap_or_default();
+        if let (Verifier::Hmac(k), Some(prefix)) = (&self.inner, &known.hmac) {
+            let rest = signing_input.get(known.prefix.len()..).unwrap_or_default();
             return k.verify_after(prefix, rest, signature);
         }
+        #[cfg(not(feature = "hmac"))]
+        let _ = known;
         self.verify_signature(signing_input, signature)
     }
 
@@ -262,7 +285,7 @@ impl VerifyingKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = kid.into();
-        self.known = KnownHeader::new(self.alg, &self.kid, &self.inner);
+        self.known = known_headers(self.alg, &self.kid, &self.inner);
         self
     }
 
@@ -449,19 +472,24 @@ impl SigningKey {
 
     /// Signs a signing input that starts with this key's known header
     /// prefix (see [`KnownHeader`]).
-    pub(crate) fn sign_known(&self, signing_input: &[u8]) -> Result<Vec<u8>, Error> {
+    pub(crate) fn sign_known(
+        &self,
+        known: &KnownHeader,
+        signing_input: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         #[cfg(feature = "hmac")]
-        if let (Signer::Hmac(k), Some(prefix)) = (&self.inner, &self.public.known.hmac) {
-            let rest = signing_input
-                .get(self.public.known.prefix.len()..)
-                .unwrap_or_default();
+        if let (Signer::Hmac(k), Some(prefix)) = (&self.inner, &known.hmac) {
+            let rest = signing_input.get(known.prefix.len()..).unwrap_or_default();
             return Ok(k.sign_after(prefix, rest));
         }
+        #[cfg(not(feature = "hmac"))]
+        let _ = known;
         self.sign_bytes(signing_input)
     }
 
-    pub(crate) fn known_header(&self) -> &KnownHeader {
-        &self.public.known
+    /// The known header with `typ`, if there is one.
+    pub(crate) fn known_header(&self, typ: &str) -> Option<&KnownHeader> {
+        self.public.known_header(typ)
     }
 
     /// The private JWK (JSON), including secret members. Handle it as the
