@@ -228,9 +228,9 @@ async fn find_bearer(
 
 /// `access` with its claims read as `C`: 401 `invalid_claim` if they do
 /// not fit.
-fn typed<C: DeserializeOwned>(access: Arc<Access<Value>>) -> Result<Bearer<C>, Rejection> {
-    Arc::unwrap_or_clone(access)
-        .into_claims()
+fn typed<C: DeserializeOwned>(access: &Access<Value>) -> Result<Bearer<C>, Rejection> {
+    access
+        .claims_as()
         .map(|access| Bearer { access })
         .map_err(|e| Rejection::from_error(&e, Via::Bearer))
 }
@@ -246,7 +246,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
         match find_bearer(&auth, parts).await {
-            Ok(Some(access)) => typed(access).map_err(|r| auth.refuse(&r)),
+            Ok(Some(access)) => typed(&access).map_err(|r| auth.refuse(&r)),
             Ok(None) => Err(auth.refuse(&Rejection::unauthenticated(true, false))),
             Err(rejection) => Err(auth.refuse(&rejection)),
         }
@@ -267,7 +267,7 @@ where
     ) -> Result<Option<Self>, Self::Rejection> {
         let auth = Auth::from_ref(state);
         match find_bearer(&auth, parts).await {
-            Ok(Some(access)) => typed(access).map(Some).map_err(|r| auth.refuse(&r)),
+            Ok(Some(access)) => typed(&access).map(Some).map_err(|r| auth.refuse(&r)),
             Ok(None) => Ok(None),
             Err(rejection) => Err(auth.refuse(&rejection)),
         }

@@ -246,9 +246,9 @@ async fn find_bearer_uncached(
 
 /// `access` with its claims read as `C`: 401 `invalid_claim` if they do
 /// not fit.
-fn typed<C: DeserializeOwned>(access: Arc<Access<Value>>) -> Result<Bearer<C>, Rejection> {
-    Arc::unwrap_or_clone(access)
-        .into_claims()
+fn typed<C: DeserializeOwned>(access: &Access<Value>) -> Result<Bearer<C>, Rejection> {
+    access
+        .claims_as()
         .map(|access| Bearer { access })
         .map_err(|e| Rejection::from_error(&e, Via::Bearer))
 }
@@ -260,7 +260,7 @@ impl<'r, C: DeserializeOwned + Send> FromRequest<'r> for Bearer<C> {
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthRejection> {
         let auth = try_auth!(request);
         match find_bearer(auth, request).await {
-            Ok(Some(access)) => match typed(access) {
+            Ok(Some(access)) => match typed(&access) {
                 Ok(bearer) => Outcome::Success(bearer),
                 Err(rejection) => refuse(request, auth, &rejection, true),
             },

@@ -1,11 +1,14 @@
 //! The one service apps call for tokens: issue a pair at login, refresh,
 //! verify or authenticate an access token, log out, revoke.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -241,6 +244,26 @@ impl Access<Value> {
             claims,
         })
     }
+
+    /// [`Access::into_claims`] by reference: the same token with its
+    /// application claims read as `C`, leaving `self` as it is (an adapter
+    /// keeps the token it authenticated for the request's other
+    /// extractors, and reads each one's type straight from it, without
+    /// copying the claims first).
+    pub fn claims_as<C: DeserializeOwned>(&self) -> Result<Access<C>, Error> {
+        let claims = C::deserialize(&self.claims).map_err(|_| Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        })?;
+        Ok(Access {
+            user_id: self.user_id.clone(),
+            family_id: self.family_id.clone(),
+            jti: self.jti.clone(),
+            issued_at: self.issued_at,
+            expires_at: self.expires_at,
+            claims,
+        })
+    }
 }
 
 /// One of a user's logins, for a "your devices" list.
@@ -265,14 +288,109 @@ struct AccessOut<'a> {
     app: &'a Map<String, Value>,
 }
 
-/// An access token's members beside the registered claims, as read: the
-/// application's claims are what remains once the service's own are taken
-/// out.
-#[derive(Deserialize)]
-struct AccessIn {
+/// An access token's members beside the registered claims, as read: `sid`,
+/// and the application's claims `C`, read in the same pass from the
+/// members that remain once the service's own ([`RESERVED_CLAIMS`]) are
+/// taken out: `C` never sees `sub`, `jti`, `sid` and the rest.
+struct AccessIn<C> {
     sid: String,
-    #[serde(flatten)]
-    rest: Map<String, Value>,
+    app: C,
+}
+
+impl<'de, C: Deserialize<'de>> Deserialize<'de> for AccessIn<C> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AccessVisitor(PhantomData))
+    }
+}
+
+struct AccessVisitor<C>(PhantomData<C>);
+
+impl<'de, C: Deserialize<'de>> Visitor<'de> for AccessVisitor<C> {
+    type Value = AccessIn<C>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an access token's claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut members = AppMembers { map, sid: None };
+        let app = C::deserialize(MapAccessDeserializer::new(&mut members))?;
+        // `C` may stop reading early (a type that ignores everything): the
+        // rest is still read, for `sid` and for the guard's checks.
+        while members.next_key::<IgnoredAny>()?.is_some() {
+            members.next_value::<IgnoredAny>()?;
+        }
+        let sid = members.sid.ok_or_else(|| de::Error::missing_field("sid"))?;
+        Ok(AccessIn { sid, app })
+    }
+}
+
+/// The token's members as the application's claims type sees them: the
+/// reserved names are skipped (`sid` is kept aside).
+struct AppMembers<A> {
+    map: A,
+    sid: Option<String>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for AppMembers<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        while let Some(name) = self.map.next_key::<Name<'de>>()? {
+            let name = name.0;
+            if name == "sid" {
+                self.sid = Some(self.map.next_value()?);
+            } else if RESERVED_CLAIMS.contains(&&*name) {
+                self.map.next_value::<IgnoredAny>()?;
+            } else {
+                return match name {
+                    Cow::Borrowed(name) => seed
+                        .deserialize(BorrowedStrDeserializer::new(name))
+                        .map(Some),
+                    Cow::Owned(name) => seed.deserialize(StringDeserializer::new(name)).map(Some),
+                };
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+/// A member name, borrowed from the payload when it has no escapes.
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Name(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Name(Cow::Owned(v.into())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Name(Cow::Owned(v)))
+    }
 }
 
 /// How many fresh refresh tokens to try when the store reports a taken
@@ -400,19 +518,16 @@ impl<S, T> TokenService<S, T> {
         if RefreshToken::parse(token).is_some() {
             return Err(Error::NotAccessToken);
         }
-        let claims: Claims<AccessIn> = self.keys.verify(token, &self.validation, now)?;
+        let claims: Claims<AccessIn<C>> = self.keys.verify(token, &self.validation, now)?;
         let missing = |claim: &str| Error::MissingClaim(claim.into());
-        let mut app = claims.custom.rest;
-        app.retain(|name, _| !RESERVED_CLAIMS.contains(&name.as_str()));
-        Access {
+        Ok(Access {
             user_id: claims.sub.ok_or_else(|| missing("sub"))?,
             family_id: claims.custom.sid,
             jti: claims.jti.ok_or_else(|| missing("jti"))?,
             issued_at: claims.iat.ok_or_else(|| missing("iat"))?,
             expires_at: claims.exp.ok_or_else(|| missing("exp"))?,
-            claims: Value::Object(app),
-        }
-        .into_claims()
+            claims: claims.custom.app,
+        })
     }
 
     /// The denylist key of an access token: a hash of the issuer and the
@@ -802,6 +917,148 @@ mod tests {
                 now: T + 61
             }
         );
+    }
+
+    /// A service over an HS256 key, and an access token of it whose
+    /// payload is `payload` as written.
+    fn service_and_token(payload: &str) -> (TokenService<()>, String) {
+        let key = SigningKey::from_hmac_secret(Algorithm::Hs256, &[1; 32]).unwrap();
+        let header = alloc::format!(
+            r#"{{"alg":"HS256","typ":"{ACCESS_TOKEN_TYP}","kid":"{}"}}"#,
+            key.kid()
+        );
+        let token = key
+            .sign_parts(header.as_bytes(), payload.as_bytes())
+            .unwrap();
+        let mut keys = KeySet::new();
+        keys.set_signing_key(key).unwrap();
+        let s = TokenService::new(keys, TokenConfig::new("iss", "aud"), ()).unwrap();
+        (s, token)
+    }
+
+    const T: u64 = 1_700_000_000;
+
+    /// The registered members of a valid access token, then `rest`.
+    fn payload(rest: &str) -> String {
+        alloc::format!(
+            r#"{{"iss":"iss","sub":"alice","aud":"aud","exp":{},"iat":{T},"jti":"j"{rest}}}"#,
+            T + 60
+        )
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct App {
+        name: String,
+        roles: Vec<String>,
+    }
+
+    #[test]
+    fn the_application_claims_never_see_the_reserved_members() {
+        let (s, token) = service_and_token(&payload(
+            r#","sid":"f","client_id":"c","nbf":1,"name":"Al","roles":["admin"]"#,
+        ));
+        // A type that refuses unknown members reads only its own.
+        let access: Access<App> = s.verify(&token, T).unwrap();
+        let app = App {
+            name: "Al".into(),
+            roles: alloc::vec!["admin".into()],
+        };
+        assert_eq!(access.claims, app);
+        assert_eq!(
+            (access.user_id.as_str(), access.family_id.as_str()),
+            ("alice", "f")
+        );
+        assert_eq!((access.jti.as_str(), access.issued_at), ("j", T));
+        assert_eq!(access.expires_at, T + 60);
+        let access: Access<Value> = s.verify(&token, T).unwrap();
+        assert_eq!(
+            access.claims,
+            serde_json::json!({"name": "Al", "roles": ["admin"]})
+        );
+        // The general path (a fraction makes the one pass decline) the same.
+        let (s, token) = service_and_token(&payload(r#","sid":"f","name":"Al","score":0.5"#));
+        let access: Access<Value> = s.verify(&token, T).unwrap();
+        assert_eq!(
+            access.claims,
+            serde_json::json!({"name": "Al", "score": 0.5})
+        );
+        assert_eq!(access.family_id, "f");
+    }
+
+    #[test]
+    fn claims_as_reads_the_claims_by_reference_as_into_claims_does() {
+        let (s, token) = service_and_token(&payload(r#","sid":"f","name":"Al","roles":["admin"]"#));
+        let access: Access<Value> = s.verify(&token, T).unwrap();
+        let typed: Access<App> = access.claims_as().unwrap();
+        assert_eq!(typed, access.clone().into_claims::<App>().unwrap());
+        assert_eq!(typed, s.verify::<App>(&token, T).unwrap());
+        // Claims that do not fit: the same refusal, and `access` unchanged.
+        let refused = Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        };
+        assert_eq!(access.claims_as::<Vec<u8>>().unwrap_err(), refused);
+        assert_eq!(
+            access.clone().into_claims::<Vec<u8>>().unwrap_err(),
+            refused
+        );
+        assert_eq!(access, s.verify::<Value>(&token, T).unwrap());
+    }
+
+    #[test]
+    fn escaped_member_names_are_read_as_their_text() {
+        // `s\u0069d` is `sid`, `cl\u0069ent_id` reserved, `n\u0061me` the
+        // application's `name`.
+        let (s, token) = service_and_token(&payload(
+            r#","s\u0069d":"f","cl\u0069ent_id":"c","n\u0061me":"Al","roles":[]"#,
+        ));
+        let access: Access<App> = s.verify(&token, T).unwrap();
+        assert_eq!(access.family_id, "f");
+        assert_eq!(access.claims.name, "Al");
+        assert!(access.claims.roles.is_empty());
+    }
+
+    /// Application claims that read only the first member and stop.
+    #[derive(Debug, PartialEq)]
+    struct FirstOnly(String);
+
+    impl<'de> Deserialize<'de> for FirstOnly {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = FirstOnly;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a map")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FirstOnly, A::Error> {
+                    let name: String = map.next_key()?.unwrap_or_default();
+                    map.next_value::<IgnoredAny>()?;
+                    Ok(FirstOnly(name))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    #[test]
+    fn sid_is_found_after_the_application_claims_stop_reading() {
+        let (s, token) = service_and_token(&payload(r#","name":"Al","roles":[],"sid":"f""#));
+        let access: Access<FirstOnly> = s.verify(&token, T).unwrap();
+        assert_eq!(access.claims, FirstOnly("name".into()));
+        assert_eq!(access.family_id, "f");
+    }
+
+    #[test]
+    fn an_access_token_without_a_string_sid_is_refused() {
+        let refused = Error::InvalidClaim {
+            claim: "(custom claims)".into(),
+            reason: "do not match the expected claims type",
+        };
+        for rest in [r#","name":"Al""#, r#","sid":7"#, r#","sid":null"#] {
+            let (s, token) = service_and_token(&payload(rest));
+            assert_eq!(s.verify::<Value>(&token, T).unwrap_err(), refused, "{rest}");
+        }
     }
 
     #[test]
