@@ -20,7 +20,7 @@ use rocket::response::{self, Responder, Response};
 use rocket::{Build, Rocket, State, delete, get, post, routes};
 use serde_json::Value;
 
-use crate::bodies::{self, Credentials, PAGE_HEADERS, RefreshBody};
+use crate::bodies::{self, Credentials, DemoClaims, PAGE_HEADERS, RefreshBody};
 use crate::{DemoUser, Health, Users};
 
 /// The demo's own state next to the adapter's [`Auth`].
@@ -319,7 +319,7 @@ async fn jwt_login(
 }
 
 #[get("/jwt/me")]
-fn jwt_me(auth: &State<Auth>, state: &State<DemoState>, bearer: Bearer) -> Answer {
+fn jwt_me(auth: &State<Auth>, state: &State<DemoState>, bearer: Bearer<DemoClaims>) -> Answer {
     let access = &bearer.access;
     let user = known(auth, state, &access.user_id)?;
     let body = bodies::jwt_me(user, access).map_err(|_| {

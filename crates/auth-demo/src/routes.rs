@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::Value;
 
-use crate::bodies::{self, Credentials, PAGE_HEADERS, RefreshBody};
+use crate::bodies::{self, Credentials, DemoClaims, PAGE_HEADERS, RefreshBody};
 use crate::{AppState, DemoUser};
 
 /// The page's security headers ([`bodies::PAGE_HEADERS`]).
@@ -258,7 +258,7 @@ async fn jwt_login(
     Ok(pair_json(&pair))
 }
 
-async fn jwt_me(State(state): State<AppState>, bearer: Bearer) -> Answer {
+async fn jwt_me(State(state): State<AppState>, bearer: Bearer<DemoClaims>) -> Answer {
     let access = &bearer.access;
     let user = known(&state, &access.user_id)?;
     let body = bodies::jwt_me(user, access).map_err(|_| {
