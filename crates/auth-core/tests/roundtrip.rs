@@ -372,3 +372,34 @@ fn verify_with_header_returns_the_verified_header() {
         }
     );
 }
+
+/// Payloads of up to 1 KiB are decoded on the stack, larger ones on the
+/// heap: both sides of the line verify alike.
+#[test]
+fn payloads_on_both_sides_of_the_stack_buffer_verify_alike() {
+    use base64ct::{Base64UrlUnpadded as B64, Encoding};
+    let key = SigningKey::generate(Algorithm::Hs256).unwrap();
+    let vk = key.verifying_key();
+    let mut sizes = Vec::new();
+    for pad in (800..1000).chain([4000]) {
+        let mut c = claims();
+        c.custom.name = "n".repeat(pad);
+        let token = key.sign(&c).unwrap();
+        sizes.push(
+            B64::decode_vec(token.split('.').nth(1).unwrap())
+                .unwrap()
+                .len(),
+        );
+        assert_eq!(vk.verify::<App>(&token, &validation(), NOW).unwrap(), c);
+        // The payload less its first byte: refused on both sides.
+        let mut parts: Vec<String> = token.split('.').map(String::from).collect();
+        parts[1] = B64::encode_string(&B64::decode_vec(&parts[1]).unwrap()[1..]);
+        assert_eq!(
+            vk.verify::<App>(&parts.join("."), &validation(), NOW)
+                .unwrap_err(),
+            Error::BadSignature
+        );
+    }
+    assert!(sizes.iter().any(|&n| n < 1024) && sizes.contains(&1024));
+    assert!(sizes.contains(&1025) && sizes.iter().any(|&n| n > 2048));
+}

@@ -264,8 +264,20 @@ fn verify<'k, T: DeserializeOwned, H>(
     let mut header_buf = None;
     let header = check_header_and_signature(&parts, &mut header_buf, known, select)?;
     validation.check_typ(header.typ.as_deref())?;
-    let payload = base64url::decode(parts.payload)?;
-    let text = core::str::from_utf8(&payload)
+    // A payload of up to STACK_PAYLOAD bytes is decoded on the stack.
+    let mut stack = [0; STACK_PAYLOAD];
+    let heap;
+    let payload = match base64url::decoded_len(parts.payload.len()) {
+        Some(n) if n <= STACK_PAYLOAD => {
+            let n = base64url::decode_to_slice(parts.payload, &mut stack)?;
+            &stack[..n]
+        }
+        _ => {
+            heap = base64url::decode(parts.payload)?;
+            &heap[..]
+        }
+    };
+    let text = core::str::from_utf8(payload)
         .map_err(|_| Error::Malformed("token payload is not UTF-8"))?;
     let mut found: Vec<bool> = alloc::vec![false; validation.required.len()];
     let mark = |found: &mut [bool], name: &str| {
@@ -310,6 +322,10 @@ fn verify<'k, T: DeserializeOwned, H>(
     };
     Ok((keep(header), claims))
 }
+
+/// The largest payload a verification decodes on the stack (a larger one
+/// goes to the heap): room for what access tokens usually carry.
+const STACK_PAYLOAD: usize = 1024;
 
 /// What a header of [`MAX_HEADER_LEN`] characters decodes to: every header
 /// that is parsed fits on the stack.
