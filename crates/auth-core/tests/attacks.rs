@@ -347,6 +347,30 @@ fn deeply_nested_json_is_malformed() {
         check(&key.verifying_key(), &token).unwrap_err(),
         Error::Malformed("JSON is nested too deeply")
     );
+    // Objects count as arrays do, at every depth around the limit (the
+    // application's claims are read as a JSON value, in the one pass).
+    let mut outcomes = Vec::new();
+    for n in 10..=20 {
+        let claims = |open: &str, close: &str| {
+            format!(
+                r#"{{"aud":"api","exp":{},"x":{}1{}}}"#,
+                NOW + 9,
+                open.repeat(n),
+                close.repeat(n)
+            )
+        };
+        let arrays = forge(&key, r#"{"alg":"HS256"}"#, &claims("[", "]"));
+        let objects = forge(&key, r#"{"alg":"HS256"}"#, &claims(r#"{"a":"#, "}"));
+        let vk = key.verifying_key();
+        let (a, o) = (check(&vk, &arrays), check(&vk, &objects));
+        assert_eq!(a.as_ref().err(), o.as_ref().err(), "{n}");
+        outcomes.push(o.err());
+    }
+    assert!(outcomes.first().unwrap().is_none());
+    assert_eq!(
+        outcomes.last().unwrap(),
+        &Some(Error::Malformed("JSON is nested too deeply"))
+    );
     let header = format!(
         r#"{{"alg":"HS256","x":{}{}}}"#,
         "{\"a\":".repeat(40),
