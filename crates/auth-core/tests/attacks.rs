@@ -811,6 +811,52 @@ fn issuer_audience_subject_and_required_claims() {
     }
 }
 
+/// Required claims are tracked on the stack for up to 16 names and on the
+/// heap beyond: both sides find every present claim and name the first
+/// missing one, whichever pass reads the payload.
+#[test]
+fn many_required_claims_are_all_checked() {
+    let key = hs256();
+    let vk = key.verifying_key();
+    for count in [15, 16, 17, 40] {
+        let names: Vec<String> = (0..count).map(|i| format!("c{i}")).collect();
+        let validation = names
+            .iter()
+            .fold(Validation::new(), |v, name| v.require(name.as_str()));
+        let members = |skip: Option<usize>| {
+            let mut json = format!(r#"{{"exp":{}"#, NOW + 9);
+            for (i, name) in names.iter().enumerate() {
+                if Some(i) != skip {
+                    json.push_str(&format!(r#","{name}":{i}"#));
+                }
+            }
+            json.push('}');
+            json
+        };
+        let all = forge(&key, r#"{"alg":"HS256"}"#, &members(None));
+        assert!(
+            vk.verify::<Value>(&all, &validation, NOW).is_ok(),
+            "{count}"
+        );
+        // Missing the last, or the first: named exactly.
+        for skip in [count - 1, 0] {
+            let token = forge(&key, r#"{"alg":"HS256"}"#, &members(Some(skip)));
+            assert_eq!(
+                vk.verify::<Value>(&token, &validation, NOW).unwrap_err(),
+                Error::MissingClaim(names[skip].clone()),
+                "{count} claims, #{skip} missing"
+            );
+            // The typed one-pass reader says the same.
+            assert_eq!(
+                vk.verify::<auth_core::Empty>(&token, &validation, NOW)
+                    .unwrap_err(),
+                Error::MissingClaim(names[skip].clone()),
+                "{count} claims, #{skip} missing, typed"
+            );
+        }
+    }
+}
+
 /// RFC 7519 section 4.1.3: a recipient that does not identify itself with a
 /// value in `aud` must reject the token. A verifier that names no audience
 /// identifies itself with none, so a token minted for any service is refused.

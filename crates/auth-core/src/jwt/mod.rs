@@ -279,7 +279,16 @@ fn verify<'k, T: DeserializeOwned, H>(
     };
     let text = core::str::from_utf8(payload)
         .map_err(|_| Error::Malformed("token payload is not UTF-8"))?;
-    let mut found: Vec<bool> = alloc::vec![false; validation.required.len()];
+    // Which required claims the payload has: on the stack for the usual few.
+    let mut found_inline = [false; INLINE_REQUIRED];
+    let mut found_heap;
+    let found: &mut [bool] = match found_inline.get_mut(..validation.required.len()) {
+        Some(found) => found,
+        None => {
+            found_heap = alloc::vec![false; validation.required.len()];
+            &mut found_heap
+        }
+    };
     let mark = |found: &mut [bool], name: &str| {
         for (want, hit) in validation.required.iter().zip(found.iter_mut()) {
             *hit |= want == name;
@@ -287,18 +296,18 @@ fn verify<'k, T: DeserializeOwned, H>(
     };
     // One pass when it can (it never says yes where the two passes below
     // say no); otherwise the guard's scan, the checks, then serde.
-    let (registered, custom) = match Registered::one_pass::<T>(text, |n| mark(&mut found, n)) {
+    let (registered, custom) = match Registered::one_pass::<T>(text, |n| mark(found, n)) {
         Some((registered, custom)) => (registered, Some(custom)),
         None => {
             found.fill(false);
-            (Registered::scan(text, |n| mark(&mut found, n))?, None)
+            (Registered::scan(text, |n| mark(found, n))?, None)
         }
     };
     validation.check_claims(&registered, now)?;
     if let Some((claim, _)) = validation
         .required
         .iter()
-        .zip(&found)
+        .zip(found.iter())
         .find(|(_, hit)| !**hit)
     {
         return Err(Error::MissingClaim(claim.clone()));
@@ -323,6 +332,9 @@ fn verify<'k, T: DeserializeOwned, H>(
     Ok((keep(header), claims))
 }
 
+/// How many required claims are tracked on the stack (more go to the heap).
+const INLINE_REQUIRED: usize = 16;
+
 /// The largest payload a verification decodes on the stack (a larger one
 /// goes to the heap): room for what access tokens usually carry.
 const STACK_PAYLOAD: usize = 1024;
@@ -334,6 +346,8 @@ const STACK_HEADER: usize = MAX_HEADER_LEN / 4 * 3;
 const _: () = assert!(MAX_HEADER_LEN.is_multiple_of(4));
 /// The longest signature any supported key makes (RSA-8192).
 const MAX_SIGNATURE: usize = 1024;
+/// The longest HMAC or EC signature (HS512: 64 bytes; ES384: 96).
+const SMALL_SIGNATURE: usize = 96;
 
 /// Steps 2 to 4: the header, the key choice and the signature. A header
 /// that must be parsed is decoded into `buf` and borrowed from there; the
@@ -347,8 +361,9 @@ fn check_header_and_signature<'b, 'k: 'b>(
     // Fast path: the header is, byte for byte, the one a key of ours writes,
     // so it parses to exactly (that key's alg, its kid, the header's typ).
     if let Some((key, header)) = known(parts.header) {
-        let signature = decode_signature(parts.signature)?;
-        key.verify_known(header, parts.signing_input, signature.as_slice())?;
+        with_signature(parts.signature, |signature| {
+            key.verify_known(header, parts.signing_input, signature)
+        })?;
         return Ok(HeaderRef {
             alg: key.alg(),
             kid: Some(Cow::Borrowed(key.kid())),
@@ -376,39 +391,39 @@ fn check_header_and_signature<'b, 'k: 'b>(
             found: header.alg,
         });
     }
-    let signature = decode_signature(parts.signature)?;
-    key.verify_signature(parts.signing_input, signature.as_slice())?;
+    with_signature(parts.signature, |signature| {
+        key.verify_signature(parts.signing_input, signature)
+    })?;
     Ok(header)
 }
 
-/// A decoded signature, on the stack.
-struct Signature {
-    bytes: [u8; MAX_SIGNATURE],
-    len: usize,
-}
-
-impl Signature {
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-fn decode_signature(segment: &[u8]) -> Result<Signature, Error> {
-    let mut sig = Signature {
-        bytes: [0; MAX_SIGNATURE],
-        len: 0,
-    };
+/// Decodes a signature segment on the stack and hands it to `check`. Only
+/// as much stack as the signature needs is zeroed: [`SMALL_SIGNATURE`]
+/// bytes for every HMAC and EC signature, [`MAX_SIGNATURE`] for RSA.
+fn with_signature(
+    segment: &[u8],
+    check: impl FnOnce(&[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
     match base64url::decoded_len(segment.len()) {
-        Some(n) if n <= MAX_SIGNATURE => {
-            sig.len = base64url::decode_to_slice(segment, &mut sig.bytes)?;
-            Ok(sig)
-        }
+        Some(n) if n <= SMALL_SIGNATURE => decode_into::<SMALL_SIGNATURE>(segment, check),
+        Some(n) if n <= MAX_SIGNATURE => decode_into::<MAX_SIGNATURE>(segment, check),
         // Longer than any key we hold can sign: it cannot verify.
         Some(_) => Err(Error::BadSignature),
         None => Err(Error::Malformed(
             "base64url segment has an impossible length",
         )),
     }
+}
+
+/// `with_signature` with an `N`-byte buffer, which the caller has checked
+/// is large enough.
+fn decode_into<const N: usize>(
+    segment: &[u8],
+    check: impl FnOnce(&[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut buf = [0; N];
+    let n = base64url::decode_to_slice(segment, &mut buf)?;
+    check(&buf[..n])
 }
 
 /// Steps 1 to 4 for [`VerifyingKey::verify_signature_only`]: returns the header and the

@@ -9,12 +9,19 @@ pub(crate) fn numeric_date(raw: &str) -> Result<u64, &'static str> {
     if raw.starts_with('-') {
         return Err("must not be negative");
     }
-    // An integer, read digit by digit; past `u64` it saturates, and is
-    // then out of range below.
-    let integer = raw.bytes().try_fold(0u64, |secs, b| {
-        b.is_ascii_digit()
-            .then(|| secs.saturating_mul(10).saturating_add(u64::from(b - b'0')))
-    });
+    // An integer, read digit by digit. Up to 19 digits cannot overflow
+    // `u64`, so the usual case needs no overflow check (whose dependency
+    // chain made this a few percent of a verification); past that it
+    // saturates, and is then out of range below.
+    let digit = |b: u8| b.is_ascii_digit().then(|| u64::from(b - b'0'));
+    let integer = if raw.len() <= 19 {
+        raw.bytes()
+            .try_fold(0u64, |secs, b| Some(secs * 10 + digit(b)?))
+    } else {
+        raw.bytes().try_fold(0u64, |secs, b| {
+            Some(secs.saturating_mul(10).saturating_add(digit(b)?))
+        })
+    };
     let secs = if let Some(secs) = integer {
         secs
     } else {
@@ -49,6 +56,13 @@ mod tests {
         assert_eq!(numeric_date("253402300799"), Ok(253_402_300_799));
         assert_eq!(numeric_date("253402300800"), Err("is out of range"));
         assert_eq!(numeric_date("18446744073709551616"), Err("is out of range"));
+        // 19 digits (the most read without overflow checks) and 20.
+        assert_eq!(numeric_date("9999999999999999999"), Err("is out of range"));
+        assert_eq!(numeric_date("0000000000253402300"), Ok(253_402_300));
+        assert_eq!(numeric_date("00000000000253402300"), Ok(253_402_300));
+        assert_eq!(numeric_date("99999999999999999999"), Err("is out of range"));
+        assert_eq!(numeric_date("1234567890123456789x"), Err("is not a number"));
+        assert_eq!(numeric_date("123456789012345678x"), Err("is not a number"));
         assert_eq!(numeric_date("1e300"), Err("is out of range"));
         assert_eq!(numeric_date("1e400"), Err("is out of range"));
         assert_eq!(numeric_date("-1"), Err("must not be negative"));

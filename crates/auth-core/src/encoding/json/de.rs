@@ -192,8 +192,8 @@ impl<'de, 'm, M: Members<'de>> MapAccess<'de> for Map<'de, '_, 'm, M> {
         if self.s.peek() != Some(b'"') {
             return Err(Declined);
         }
-        let key = self.s.string().map_err(|_| Declined)?;
-        if !self.s.remember(key, self.first_key, &mut self.many) {
+        let key = self.s.string_inline().map_err(|_| Declined)?;
+        if !self.s.remember(&key, self.first_key, &mut self.many) {
             return Err(Declined);
         }
         self.s.expect(b':', "").map_err(|_| Declined)?;
