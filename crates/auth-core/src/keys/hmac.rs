@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha384, Sha512};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::alg::Algorithm;
 use crate::ct;
@@ -136,33 +136,36 @@ fn derive_kid(secret: &[u8]) -> Result<String, Error> {
     Ok(base64url::encode(&tag[..KID_LEN]))
 }
 
-/// Continues `state` over `data` and writes the MAC into `out`.
-fn mac(state: &State, data: &[u8], out: &mut [u8; 64]) -> usize {
-    fn run<M: Mac + Clone>(state: &M, data: &[u8], out: &mut [u8]) -> usize {
+/// Continues `state` over `data` and hands the MAC to `f`, in the buffer
+/// `finalize` wrote it to (no copy).
+fn with_mac<R>(state: &State, data: &[u8], f: impl FnOnce(&mut [u8]) -> R) -> R {
+    fn run<M: Mac + Clone, R>(state: &M, data: &[u8], f: impl FnOnce(&mut [u8]) -> R) -> R {
         let mut mac = state.clone();
         mac.update(data);
-        let tag = mac.finalize().into_bytes();
-        let n = tag.len();
-        out[..n].copy_from_slice(&tag);
-        n
+        f(&mut mac.finalize().into_bytes())
     }
     match state {
-        State::S256(m) => run(m, data, out),
-        State::S384(m) => run(m, data, out),
-        State::S512(m) => run(m, data, out),
+        State::S256(m) => run(m, data, f),
+        State::S384(m) => run(m, data, f),
+        State::S512(m) => run(m, data, f),
     }
 }
 
+/// The MAC of `data`: a signature, public once the token is written.
 fn sign_from(state: &State, data: &[u8]) -> Vec<u8> {
-    let mut buf = Zeroizing::new([0u8; 64]);
-    let n = mac(state, data, &mut buf);
-    buf[..n].to_vec()
+    with_mac(state, data, |mac| mac.to_vec())
 }
 
+/// Whether `tag` is the MAC of `data`, compared in constant time. The MAC
+/// computed here would let whoever read it forge this very message, so it
+/// is wiped once compared.
 fn verify_from(state: &State, data: &[u8], tag: &[u8]) -> Result<(), Error> {
-    let mut buf = Zeroizing::new([0u8; 64]);
-    let n = mac(state, data, &mut buf);
-    if ct::ct_eq_bool(&buf[..n], tag) {
+    let valid = with_mac(state, data, |expected| {
+        let valid = ct::ct_eq_bool(expected, tag);
+        expected.zeroize();
+        valid
+    });
+    if valid {
         Ok(())
     } else {
         Err(Error::BadSignature)
