@@ -373,15 +373,16 @@ fn verify_with_header_returns_the_verified_header() {
     );
 }
 
-/// Payloads of up to 1 KiB are decoded on the stack, larger ones on the
-/// heap: both sides of the line verify alike.
+/// Payloads of up to 384 bytes are decoded into a small stack buffer, up
+/// to 1 KiB into a larger one, larger ones on the heap: every side of both
+/// lines verifies alike.
 #[test]
 fn payloads_on_both_sides_of_the_stack_buffer_verify_alike() {
     use base64ct::{Base64UrlUnpadded as B64, Encoding};
     let key = SigningKey::generate(Algorithm::Hs256).unwrap();
     let vk = key.verifying_key();
     let mut sizes = Vec::new();
-    for pad in (800..1000).chain([4000]) {
+    for pad in (150..400).chain(800..1000).chain([4000]) {
         let mut c = claims();
         c.custom.name = "n".repeat(pad);
         let token = key.sign(&c).unwrap();
@@ -400,6 +401,8 @@ fn payloads_on_both_sides_of_the_stack_buffer_verify_alike() {
             Error::BadSignature
         );
     }
-    assert!(sizes.iter().any(|&n| n < 1024) && sizes.contains(&1024));
+    // Both buffers on the stack (384 and 1024 bytes), each at its edge.
+    assert!(sizes.iter().any(|&n| n < 384) && sizes.contains(&384));
+    assert!(sizes.contains(&385) && sizes.contains(&1024));
     assert!(sizes.contains(&1025) && sizes.iter().any(|&n| n > 2048));
 }
