@@ -127,10 +127,11 @@ async fn find_session(
         CookieSession::Ended => return Err((Rejection::unauthenticated(false, true), false)),
         _ => return Ok(None),
     };
+    let method = parts.method.as_str();
     auth.http()
         .check_csrf(
-            parts.method.as_str(),
-            csrf_headers(parts),
+            method,
+            CsrfHeaders::for_method(method, || csrf_headers(parts)),
             active.record.csrf_token(),
         )
         .map_err(|r| (r, true))?;

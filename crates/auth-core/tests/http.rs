@@ -782,6 +782,43 @@ fn csrf_tokens_must_match_the_session() {
     assert_eq!(c.check_csrf("GET", cross, "other"), Ok(()));
 }
 
+/// `CsrfHeaders::for_method` reads the headers for an unsafe method only,
+/// and a safe method passes both checks whatever its headers say, so an
+/// adapter that skips reading them for `GET` answers exactly as one that
+/// reads them.
+#[test]
+fn csrf_headers_are_read_only_for_unsafe_methods() {
+    let c = config();
+    let hostile = CsrfHeaders {
+        sec_fetch_site: Some(b"cross-site"),
+        origin: Some(b"https://evil.example"),
+        host: Some(b"app.example"),
+        csrf_token: Some(b"wrong"),
+    };
+    for method in ["GET", "HEAD", "OPTIONS", "TRACE"] {
+        let read = core::cell::Cell::new(false);
+        let headers = CsrfHeaders::for_method(method, || {
+            read.set(true);
+            hostile
+        });
+        assert!(!read.get(), "{method}");
+        assert_eq!(headers, CsrfHeaders::default(), "{method}");
+        for headers in [headers, hostile] {
+            assert_eq!(c.check_csrf(method, headers, "tok"), Ok(()), "{method}");
+            assert_eq!(c.check_login_csrf(method, headers, &[]), Ok(()), "{method}");
+        }
+    }
+    for method in ["POST", "PUT", "PATCH", "DELETE", "get", "CONNECT", "X"] {
+        let headers = CsrfHeaders::for_method(method, || hostile);
+        assert_eq!(headers, hostile, "{method}");
+        assert_eq!(
+            c.check_csrf(method, headers, "tok"),
+            Err(Rejection::csrf("cross-site requests are refused")),
+            "{method}"
+        );
+    }
+}
+
 #[test]
 fn configuration_is_checked() {
     let misuse_realm = Err(Error::Misuse(

@@ -161,10 +161,11 @@ async fn find_session_uncached(
         CookieSession::Ended => return Err((Rejection::unauthenticated(false, true), false)),
         _ => return Ok(None),
     };
+    let method = request.method().as_str();
     auth.http()
         .check_csrf(
-            request.method().as_str(),
-            csrf_headers(request),
+            method,
+            CsrfHeaders::for_method(method, || csrf_headers(request)),
             active.record.csrf_token(),
         )
         .map_err(|r| (r, true))?;
