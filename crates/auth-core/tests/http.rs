@@ -359,6 +359,32 @@ fn bearer_tokens_are_read_strictly() {
     ] {
         assert_eq!(ok(bad), malformed, "{bad:?}");
     }
+    // Every ASCII byte, inside a token and at its end: exactly RFC 6750's
+    // b64token characters pass (and `=` only as trailing padding).
+    for b in 0u8..0x80 {
+        let c = char::from(b);
+        let allowed = b.is_ascii_alphanumeric() || "-._~+/".contains(c);
+        for token in [format!("a{c}b"), format!("ab{c}")] {
+            let header = format!("Bearer {token}");
+            let got = ok(&header);
+            // `=` passes only as trailing padding.
+            if allowed || (c == '=' && token.ends_with('=')) {
+                assert_eq!(got, Ok(Some(token.as_str())), "{b:#04x}");
+            } else if b.is_ascii_whitespace() && token.ends_with(c) {
+                // Whitespace that ends the header value is not the token's.
+                assert_eq!(got, Ok(Some("ab")), "{b:#04x}");
+            } else {
+                assert_eq!(got, malformed, "{b:#04x}");
+            }
+        }
+    }
+    for multibyte in ["é", "\u{2028}", "\u{1f600}"] {
+        assert_eq!(
+            ok(&format!("Bearer a{multibyte}b")),
+            malformed,
+            "{multibyte}"
+        );
+    }
     // A value that is not UTF-8 counts as absent (Rocket drops it before
     // any app code runs; every adapter answers alike), here and beside a
     // readable one; but it still refuses a token in the URI.
