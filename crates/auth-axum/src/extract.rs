@@ -7,7 +7,8 @@ use std::sync::Arc;
 use auth_core::Error;
 use auth_core::http::{CookieSession, CsrfHeaders, Rejection, Via, authenticate_cookie, bearer};
 use auth_core::session::{ActiveSession, SessionRecord};
-use auth_core::tokens::Access;
+use auth_core::tokens::{Access, TokenService};
+use auth_store::AnyStore;
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, USER_AGENT};
 use axum::http::request::Parts;
@@ -201,14 +202,19 @@ pub struct Bearer<C = Value> {
     pub access: Access<C>,
 }
 
-/// The request's access token, if it has one.
-async fn find_bearer(
-    auth: &Auth,
-    parts: &mut Parts,
-) -> Result<Option<Arc<Access<Value>>>, Rejection> {
-    if let Some(access) = parts.extensions.get::<Arc<Access<Value>>>() {
-        return Ok(Some(access.clone()));
-    }
+/// This request's token has passed the store check (its login live, its
+/// `jti` not denied) at this time, for a [`Bearer`] extractor that read
+/// it straight as its own claims type: another extractor of the request
+/// verifies the token again for its own type, at the same time, without
+/// a second store read.
+#[derive(Clone, Copy)]
+struct StoreChecked(u64);
+
+/// The request's token, if it has one, and the token service.
+fn presented<'a>(
+    auth: &'a Auth,
+    parts: &'a Parts,
+) -> Result<Option<(&'a str, &'a TokenService<AnyStore>)>, Rejection> {
     let headers = values(parts, &AUTHORIZATION);
     let Some(token) = bearer(&headers, parts.uri.query())? else {
         return Ok(None);
@@ -218,36 +224,82 @@ async fn find_bearer(
         .tokens
         .as_ref()
         .ok_or_else(|| misuse("auth-axum: no token service is configured", Via::Bearer).0)?;
-    let access = tokens
-        .authenticate::<Value>(token, auth.now())
-        .await
-        .map_err(|e| Rejection::from_error(&e, Via::Bearer))?;
+    Ok(Some((token, tokens)))
+}
+
+/// The request's access token, if it has one, with its claims as JSON
+/// (kept for the request's other extractors).
+async fn find_bearer(
+    auth: &Auth,
+    parts: &mut Parts,
+) -> Result<Option<Arc<Access<Value>>>, Rejection> {
+    if let Some(access) = parts.extensions.get::<Arc<Access<Value>>>() {
+        return Ok(Some(access.clone()));
+    }
+    let Some((token, tokens)) = presented(auth, parts)? else {
+        return Ok(None);
+    };
+    let access = match parts.extensions.get::<StoreChecked>() {
+        Some(&StoreChecked(now)) => tokens.verify::<Value>(token, now),
+        None => tokens.authenticate::<Value>(token, auth.now()).await,
+    }
+    .map_err(|e| Rejection::from_error(&e, Via::Bearer))?;
     let access = Arc::new(access);
     parts.extensions.insert(access.clone());
     Ok(Some(access))
 }
 
-/// `access` with its claims read as `C`: 401 `invalid_claim` if they do
-/// not fit.
-fn typed<C: DeserializeOwned>(access: &Access<Value>) -> Result<Bearer<C>, Rejection> {
-    access
-        .claims_as()
-        .map(|access| Bearer { access })
-        .map_err(|e| Rejection::from_error(&e, Via::Bearer))
+/// The request's access token, if it has one, with its claims read as
+/// `C`: from the JSON another extractor kept, or straight from the token
+/// (one pass, no JSON map in between) on the first look. A token whose
+/// claims do not fit `C` takes the JSON path, so its refusal is the one
+/// the store's verdict and the claims decide together, as for any other
+/// extractor.
+async fn find_typed<C: DeserializeOwned>(
+    auth: &Auth,
+    parts: &mut Parts,
+) -> Result<Option<Access<C>>, Rejection> {
+    if parts.extensions.get::<Arc<Access<Value>>>().is_none() {
+        let Some((token, tokens)) = presented(auth, parts)? else {
+            return Ok(None);
+        };
+        let read = match parts.extensions.get::<StoreChecked>() {
+            Some(&StoreChecked(now)) => tokens.verify::<C>(token, now).map(|a| (a, now)),
+            None => {
+                let now = auth.now();
+                tokens.authenticate::<C>(token, now).await.map(|a| (a, now))
+            }
+        };
+        match read {
+            Ok((access, now)) => {
+                parts.extensions.insert(StoreChecked(now));
+                return Ok(Some(access));
+            }
+            Err(Error::InvalidClaim { .. }) => {}
+            Err(e) => return Err(Rejection::from_error(&e, Via::Bearer)),
+        }
+    }
+    match find_bearer(auth, parts).await? {
+        Some(access) => access
+            .claims_as()
+            .map(Some)
+            .map_err(|e| Rejection::from_error(&e, Via::Bearer)),
+        None => Ok(None),
+    }
 }
 
 impl<S, C> FromRequestParts<S> for Bearer<C>
 where
     Auth: FromRef<S>,
     S: Send + Sync,
-    C: DeserializeOwned,
+    C: DeserializeOwned + Send,
 {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        match find_bearer(&auth, parts).await {
-            Ok(Some(access)) => typed(&access).map_err(|r| auth.refuse(&r)),
+        match find_typed(&auth, parts).await {
+            Ok(Some(access)) => Ok(Bearer { access }),
             Ok(None) => Err(auth.refuse(&Rejection::unauthenticated(true, false))),
             Err(rejection) => Err(auth.refuse(&rejection)),
         }
@@ -258,7 +310,7 @@ impl<S, C> OptionalFromRequestParts<S> for Bearer<C>
 where
     Auth: FromRef<S>,
     S: Send + Sync,
-    C: DeserializeOwned,
+    C: DeserializeOwned + Send,
 {
     type Rejection = AuthRejection;
 
@@ -267,8 +319,8 @@ where
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let auth = Auth::from_ref(state);
-        match find_bearer(&auth, parts).await {
-            Ok(Some(access)) => typed(&access).map(Some).map_err(|r| auth.refuse(&r)),
+        match find_typed(&auth, parts).await {
+            Ok(Some(access)) => Ok(Some(Bearer { access })),
             Ok(None) => Ok(None),
             Err(rejection) => Err(auth.refuse(&rejection)),
         }

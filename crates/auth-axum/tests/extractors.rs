@@ -410,6 +410,82 @@ async fn the_role_layer_reads_the_store_once_and_hands_the_user_on() {
     assert!(headers.contains(&("www-authenticate".into(), "Bearer realm=\"test\"".into())));
 }
 
+#[tokio::test]
+async fn bearer_extractors_of_one_request_share_one_store_read() {
+    let f = fixture(true);
+    let app = Router::new()
+        // A typed extractor first: it reads the token straight as its
+        // type; the others verify it again without the store.
+        .route(
+            "/typed-first",
+            get(
+                |b: Bearer<Roles>, again: Bearer<Roles>, user: User, json: Bearer| async move {
+                    assert_eq!(b.access.user_id, user.id);
+                    assert_eq!(again.access.jti, b.access.jti);
+                    assert_eq!(json.access.claims["roles"], json!(b.access.claims.roles));
+                    format!("{} {}", user.id, again.access.claims.roles.join(","))
+                },
+            ),
+        )
+        // The user first: the typed extractor reads the claims it kept.
+        .route(
+            "/user-first",
+            get(|user: User, b: Bearer<Roles>| async move {
+                format!("{} {}", user.id, b.access.claims.roles.join(","))
+            }),
+        )
+        .route(
+            "/typed-then-strict",
+            get(|_: Bearer<Roles>, _: Bearer<Strict>| async { "never" }),
+        )
+        .route("/strict", get(|_: Bearer<Strict>| async { "never" }))
+        .with_state(f.auth.clone());
+    let token = format!("Bearer {}", f.token("uma", &["a", "b"]).await);
+    for (path, want) in [("/typed-first", "uma a,b"), ("/user-first", "uma a,b")] {
+        let checks = f.store.access_checks.load(Ordering::SeqCst);
+        let (s, body, _) = f
+            .call(&app, get_with(path, Some(("authorization", &token))))
+            .await;
+        assert_eq!((s, body.as_str()), (StatusCode::OK, want), "{path}");
+        let read = f.store.access_checks.load(Ordering::SeqCst) - checks;
+        assert_eq!(read, 1, "{path}: one store read");
+    }
+    // Claims that do not fit the second type: invalid_claim, still one read.
+    let checks = f.store.access_checks.load(Ordering::SeqCst);
+    let (s, body, _) = f
+        .call(
+            &app,
+            get_with("/typed-then-strict", Some(("authorization", &token))),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body).as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_claim")
+    );
+    assert_eq!(f.store.access_checks.load(Ordering::SeqCst) - checks, 1);
+
+    // A revoked token is `revoked`, whether or not its claims fit: the
+    // store's verdict comes before the claims' type, on every path.
+    let revoked = f.token("vic", &["a"]).await;
+    f.auth
+        .tokens()
+        .unwrap()
+        .revoke_access(&revoked, T0)
+        .await
+        .unwrap();
+    let revoked = format!("Bearer {revoked}");
+    for path in ["/typed-first", "/user-first", "/strict"] {
+        let (s, body, _) = f
+            .call(&app, get_with(path, Some(("authorization", &revoked))))
+            .await;
+        assert_eq!(
+            (s, code(&body).as_str()),
+            (StatusCode::UNAUTHORIZED, "revoked"),
+            "{path}"
+        );
+    }
+}
+
 #[derive(Deserialize)]
 struct Roles {
     roles: Vec<String>,

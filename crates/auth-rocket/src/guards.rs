@@ -3,12 +3,13 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use auth_core::Error;
 use auth_core::http::{CookieSession, CsrfHeaders, Rejection, Via, authenticate_cookie, bearer};
 use auth_core::session::{ActiveSession, SessionRecord};
-use auth_core::tokens::Access;
+use auth_core::tokens::{Access, TokenService};
+use auth_store::AnyStore;
 use rocket::http::Status;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
@@ -210,24 +211,23 @@ pub struct Bearer<C = Value> {
     pub access: Access<C>,
 }
 
-/// The request's token verification, done once per request.
-struct FoundBearer(Result<Option<Arc<Access<Value>>>, Rejection>);
-
-/// The request's access token, if it has one.
-async fn find_bearer(
-    auth: &Auth,
-    request: &Request<'_>,
-) -> Result<Option<Arc<Access<Value>>>, Rejection> {
-    let found = request
-        .local_cache_async(async { FoundBearer(find_bearer_uncached(auth, request).await) })
-        .await;
-    found.0.clone()
+/// The request's token verification, done once per request: its claims
+/// as JSON (or its refusal), kept for every guard that asks; and, when a
+/// [`Bearer`] guard read the token straight as its own claims type, the
+/// time the store check passed (its login live, its `jti` not denied), so
+/// that another guard verifies the token again for its own type, at the
+/// same time, without a second store read.
+#[derive(Default)]
+struct FoundBearer {
+    json: OnceLock<Result<Option<Arc<Access<Value>>>, Rejection>>,
+    store_checked: OnceLock<u64>,
 }
 
-async fn find_bearer_uncached(
-    auth: &Auth,
-    request: &Request<'_>,
-) -> Result<Option<Arc<Access<Value>>>, Rejection> {
+/// The request's token, if it has one, and the token service.
+fn presented<'a>(
+    auth: &'a Auth,
+    request: &'a Request<'_>,
+) -> Result<Option<(&'a str, &'a TokenService<AnyStore>)>, Rejection> {
     let headers = values(request, "authorization");
     let query = request.uri().query().map(|q| q.as_str());
     let Some(token) = bearer(&headers, query)? else {
@@ -238,20 +238,82 @@ async fn find_bearer_uncached(
         .tokens
         .as_ref()
         .ok_or_else(|| misuse("auth-rocket: no token service is configured", Via::Bearer).0)?;
-    let access = tokens
-        .authenticate::<Value>(token, auth.now())
-        .await
-        .map_err(|e| Rejection::from_error(&e, Via::Bearer))?;
+    Ok(Some((token, tokens)))
+}
+
+/// The request's access token, if it has one, with its claims as JSON.
+async fn find_bearer(
+    auth: &Auth,
+    request: &Request<'_>,
+) -> Result<Option<Arc<Access<Value>>>, Rejection> {
+    let found = request.local_cache(FoundBearer::default);
+    if let Some(json) = found.json.get() {
+        return json.clone();
+    }
+    let json = find_bearer_uncached(auth, request, found.store_checked.get().copied()).await;
+    // Guards run one at a time: nothing has set it since the look above.
+    let _ = found.json.set(json.clone());
+    json
+}
+
+async fn find_bearer_uncached(
+    auth: &Auth,
+    request: &Request<'_>,
+    store_checked: Option<u64>,
+) -> Result<Option<Arc<Access<Value>>>, Rejection> {
+    let Some((token, tokens)) = presented(auth, request)? else {
+        return Ok(None);
+    };
+    let access = match store_checked {
+        Some(now) => tokens.verify::<Value>(token, now),
+        None => tokens.authenticate::<Value>(token, auth.now()).await,
+    }
+    .map_err(|e| Rejection::from_error(&e, Via::Bearer))?;
     Ok(Some(Arc::new(access)))
 }
 
-/// `access` with its claims read as `C`: 401 `invalid_claim` if they do
-/// not fit.
-fn typed<C: DeserializeOwned>(access: &Access<Value>) -> Result<Bearer<C>, Rejection> {
-    access
-        .claims_as()
-        .map(|access| Bearer { access })
-        .map_err(|e| Rejection::from_error(&e, Via::Bearer))
+/// The request's access token, if it has one, with its claims read as
+/// `C`: from the JSON another guard kept, or straight from the token (one
+/// pass, no JSON map in between) on the first look. A token whose claims
+/// do not fit `C` takes the JSON path, so its refusal is the one the
+/// store's verdict and the claims decide together, as for any other
+/// guard; any other refusal is kept for the request's other guards.
+async fn find_typed<C: DeserializeOwned>(
+    auth: &Auth,
+    request: &Request<'_>,
+) -> Result<Option<Access<C>>, Rejection> {
+    let found = request.local_cache(FoundBearer::default);
+    if found.json.get().is_none() {
+        let Some((token, tokens)) = presented(auth, request)? else {
+            return Ok(None);
+        };
+        let read = match found.store_checked.get() {
+            Some(&now) => tokens.verify::<C>(token, now).map(|a| (a, now)),
+            None => {
+                let now = auth.now();
+                tokens.authenticate::<C>(token, now).await.map(|a| (a, now))
+            }
+        };
+        match read {
+            Ok((access, now)) => {
+                let _ = found.store_checked.set(now);
+                return Ok(Some(access));
+            }
+            Err(Error::InvalidClaim { .. }) => {}
+            Err(e) => {
+                let rejection = Rejection::from_error(&e, Via::Bearer);
+                let _ = found.json.set(Err(rejection.clone()));
+                return Err(rejection);
+            }
+        }
+    }
+    match find_bearer(auth, request).await? {
+        Some(access) => access
+            .claims_as()
+            .map(Some)
+            .map_err(|e| Rejection::from_error(&e, Via::Bearer)),
+        None => Ok(None),
+    }
 }
 
 #[rocket::async_trait]
@@ -260,11 +322,8 @@ impl<'r, C: DeserializeOwned + Send> FromRequest<'r> for Bearer<C> {
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, AuthRejection> {
         let auth = try_auth!(request);
-        match find_bearer(auth, request).await {
-            Ok(Some(access)) => match typed(&access) {
-                Ok(bearer) => Outcome::Success(bearer),
-                Err(rejection) => refuse(request, auth, &rejection, true),
-            },
+        match find_typed(auth, request).await {
+            Ok(Some(access)) => Outcome::Success(Bearer { access }),
             Ok(None) => refuse(
                 request,
                 auth,
