@@ -5,6 +5,7 @@
 //! enforced by the only functions that set them.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -107,9 +108,18 @@ pub struct SessionRecord {
     /// When the user last authenticated (for step-up checks).
     #[serde(rename = "t")]
     pub auth_time: u64,
-    /// Application data (at most [`MAX_DATA_LEN`] bytes as JSON).
-    #[serde(rename = "d", default, skip_serializing_if = "Map::is_empty")]
-    data: Map<String, Value>,
+    /// Application data (at most [`MAX_DATA_LEN`] bytes as JSON). Shared
+    /// between copies of the record and replaced whole by
+    /// [`SessionRecord::set_data`]: a store that hands out a copy of a
+    /// record per request (the memory store) does not copy the map.
+    #[serde(
+        rename = "d",
+        default,
+        skip_serializing_if = "no_data",
+        serialize_with = "shared::serialize",
+        deserialize_with = "shared::deserialize"
+    )]
+    data: Arc<Map<String, Value>>,
     /// Request metadata from login.
     #[serde(rename = "m", default)]
     pub meta: SessionMeta,
@@ -179,7 +189,7 @@ impl SessionRecord {
             idle_deadline: now.saturating_add(idle).min(absolute_deadline),
             absolute_deadline,
             auth_time: now,
-            data: Map::new(),
+            data: Arc::default(),
             meta,
             csrf_token: base64url::encode(secret.as_slice()),
         })
@@ -213,7 +223,7 @@ impl SessionRecord {
                 actual,
             });
         }
-        self.data = data;
+        self.data = Arc::new(data);
         Ok(())
     }
 
@@ -259,6 +269,33 @@ impl SessionRecord {
             ));
         }
         Ok(record)
+    }
+}
+
+/// Whether a record has no application data (then `d` is not written).
+fn no_data(data: &Arc<Map<String, Value>>) -> bool {
+    data.is_empty()
+}
+
+/// The shared data map, written and read as the map itself.
+mod shared {
+    use alloc::string::String;
+    use alloc::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::{Map, Value};
+
+    pub(super) fn serialize<S: Serializer>(
+        data: &Arc<Map<String, Value>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        data.as_ref().serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<Map<String, Value>>, D::Error> {
+        Map::deserialize(deserializer).map(Arc::new)
     }
 }
 
@@ -308,6 +345,35 @@ mod tests {
             SessionRecord::decode(b"garbage"),
             Err(Error::StoreCorrupt("session record does not parse"))
         );
+    }
+
+    /// The data map is written as itself (`d`, left out when empty), read
+    /// back as it was, shared by copies of a record, and replaced in one
+    /// copy only.
+    #[test]
+    fn data_is_encoded_as_a_map_and_shared_between_copies() {
+        let mut r = SessionRecord::new("u", 1, 2, 3, SessionMeta::default()).unwrap();
+        let token = r.csrf_token().to_string();
+        let plain =
+            format!(r#"{{"v":1,"u":"u","c":1,"l":1,"i":3,"a":4,"t":1,"m":{{}},"k":"{token}"}}"#);
+        assert_eq!(String::from_utf8(r.encode().unwrap()).unwrap(), plain);
+        let mut data = Map::new();
+        data.insert("roles".into(), serde_json::json!(["admin"]));
+        r.set_data(data.clone()).unwrap();
+        let with = format!(
+            r#"{{"v":1,"u":"u","c":1,"l":1,"i":3,"a":4,"t":1,"d":{{"roles":["admin"]}},"m":{{}},"k":"{token}"}}"#
+        );
+        assert_eq!(String::from_utf8(r.encode().unwrap()).unwrap(), with);
+        let read = SessionRecord::decode(with.as_bytes()).unwrap();
+        assert_eq!(read.data(), &data);
+        assert_eq!(read, r);
+
+        let mut copy = r.clone();
+        assert!(Arc::ptr_eq(&copy.data, &r.data), "a copy shares the map");
+        copy.set_data(Map::new()).unwrap();
+        assert_eq!(r.data(), &data, "the original keeps its data");
+        assert!(copy.data().is_empty());
+        assert_ne!(copy, r);
     }
 
     #[test]
