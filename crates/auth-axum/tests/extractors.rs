@@ -6,16 +6,12 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use auth_axum::{Auth, AuthRejection, Bearer, JsonBody, RequireRole, Session, User};
 use auth_core::http::{CookieConfig, HttpConfig, Rejection, Via};
-use auth_core::session::{BucketKey, SessionConfig, SessionMeta, SessionRecord, StoreKey};
-use auth_core::store::{
-    AccessState, Created, RefreshRules, Refreshed, SessionStore, ThrottleStore, TokenStore,
-};
-use auth_core::throttle::{Attempt, Limit, ThrottleKey, ThrottleState};
-use auth_core::tokens::{FamilyRecord, TokenConfig, TokenService};
+use auth_core::session::{SessionConfig, SessionMeta};
+use auth_core::tokens::{TokenConfig, TokenService};
 use auth_core::{Algorithm, Clock, Error, KeySet, SigningKey};
 use auth_store::{AnyStore, MemoryStore};
 use axum::Router;
@@ -28,145 +24,7 @@ use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
 /// A memory store that counts the reads a request makes.
-#[derive(Default)]
-struct Counting {
-    inner: MemoryStore,
-    loads: AtomicUsize,
-    access_checks: AtomicUsize,
-    /// Set: reads fail as from a store that is down.
-    down: AtomicBool,
-}
-
-impl SessionStore for Counting {
-    async fn generation(&self, user_id: &str) -> Result<u64, Error> {
-        self.inner.generation(user_id).await
-    }
-    async fn create(
-        &self,
-        key: &StoreKey,
-        record: &SessionRecord,
-        generation: u64,
-        max: usize,
-    ) -> Result<Created, Error> {
-        self.inner.create(key, record, generation, max).await
-    }
-    async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
-        self.loads.fetch_add(1, Ordering::SeqCst);
-        if self.down.load(Ordering::SeqCst) {
-            return Err(Error::StoreUnavailable("test store is down".into()));
-        }
-        self.inner.load(key, now).await
-    }
-    async fn update(
-        &self,
-        key: &StoreKey,
-        record: &SessionRecord,
-        now: u64,
-    ) -> Result<bool, Error> {
-        self.inner.update(key, record, now).await
-    }
-    async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
-        self.inner.delete(key).await
-    }
-    async fn rotate(
-        &self,
-        old: &StoreKey,
-        new: &StoreKey,
-        record: &SessionRecord,
-        now: u64,
-    ) -> Result<bool, Error> {
-        self.inner.rotate(old, new, record, now).await
-    }
-    async fn list(&self, user_id: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
-        self.inner.list(user_id, now).await
-    }
-    async fn delete_user(
-        &self,
-        user_id: &str,
-        keep: Option<&StoreKey>,
-        now: u64,
-    ) -> Result<usize, Error> {
-        self.inner.delete_user(user_id, keep, now).await
-    }
-    fn buckets(&self) -> Option<&BucketKey> {
-        None
-    }
-}
-
-impl TokenStore for Counting {
-    async fn token_generation(&self, user_id: &str) -> Result<u64, Error> {
-        self.inner.token_generation(user_id).await
-    }
-    async fn create_family(
-        &self,
-        family: &FamilyRecord,
-        generation: u64,
-        max: usize,
-    ) -> Result<Created, Error> {
-        self.inner.create_family(family, generation, max).await
-    }
-    async fn refresh(
-        &self,
-        presented: &StoreKey,
-        next: &StoreKey,
-        now: u64,
-        rules: RefreshRules,
-    ) -> Result<Refreshed, Error> {
-        self.inner.refresh(presented, next, now, rules).await
-    }
-    async fn access_state(
-        &self,
-        user_id: &str,
-        family_id: &str,
-        denied: &StoreKey,
-        now: u64,
-    ) -> Result<AccessState, Error> {
-        self.access_checks.fetch_add(1, Ordering::SeqCst);
-        self.inner
-            .access_state(user_id, family_id, denied, now)
-            .await
-    }
-    async fn deny(&self, user_id: &str, key: &StoreKey, until: u64, now: u64) -> Result<(), Error> {
-        self.inner.deny(user_id, key, until, now).await
-    }
-    async fn delete_family(&self, user_id: &str, family_id: &str) -> Result<bool, Error> {
-        self.inner.delete_family(user_id, family_id).await
-    }
-    async fn list_families(&self, user_id: &str, now: u64) -> Result<Vec<FamilyRecord>, Error> {
-        self.inner.list_families(user_id, now).await
-    }
-    async fn delete_user_families(&self, user_id: &str, now: u64) -> Result<usize, Error> {
-        self.inner.delete_user_families(user_id, now).await
-    }
-}
-
-impl ThrottleStore for Counting {
-    async fn load_throttles(
-        &self,
-        keys: [&ThrottleKey; 2],
-        now: u64,
-    ) -> Result<[Option<ThrottleState>; 2], Error> {
-        self.inner.load_throttles(keys, now).await
-    }
-    async fn count_attempts(
-        &self,
-        attempts: [(&ThrottleKey, &Limit); 2],
-        now: u64,
-    ) -> Result<[Attempt; 2], Error> {
-        self.inner.count_attempts(attempts, now).await
-    }
-    async fn refund_attempt(
-        &self,
-        key: &ThrottleKey,
-        limit: &Limit,
-        now: u64,
-    ) -> Result<Option<ThrottleState>, Error> {
-        self.inner.refund_attempt(key, limit, now).await
-    }
-    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
-        self.inner.clear_throttle(key).await
-    }
-}
+type Counting = auth_store::testing::Counting<MemoryStore>;
 
 /// A clock the test moves.
 #[derive(Clone, Default)]

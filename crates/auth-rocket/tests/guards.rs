@@ -5,20 +5,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use auth_core::http::{CookieConfig, HttpConfig};
-use auth_core::session::{BucketKey, SessionConfig, SessionRecord, StoreKey};
-use auth_core::store::{
-    AccessState, Created, RefreshRules, Refreshed, SessionStore, ThrottleStore, TokenStore,
-};
-use auth_core::throttle::{Attempt, Limit, ThrottleKey, ThrottleState};
-use auth_core::tokens::{FamilyRecord, TokenConfig, TokenService};
-use auth_core::{Algorithm, Error, KeySet, SigningKey};
+use auth_core::session::SessionConfig;
+use auth_core::tokens::{TokenConfig, TokenService};
+use auth_core::{Algorithm, KeySet, SigningKey};
 use auth_rocket::{
     Auth, AuthRejection, Bearer, CookieChange, JsonBody, LoginRequest, RequireRole, Role, Session,
     User, WithCookies,
 };
+use auth_store::testing::Counting;
 use auth_store::{AnyStore, MemoryStore};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
@@ -556,150 +553,10 @@ async fn server_failures_are_logged_and_client_failures_are_not() {
     assert!(!text.contains(&session) && !text.contains(&csrf), "{text}");
 }
 
-/// A memory store that counts the token checks (`access_state`) that
-/// reach it.
-#[derive(Default)]
-struct Counting {
-    inner: MemoryStore,
-    access_checks: AtomicUsize,
-}
-
-impl Counting {
-    fn checks(&self) -> usize {
-        self.access_checks.load(Ordering::SeqCst)
-    }
-}
-
-impl SessionStore for Counting {
-    async fn generation(&self, user_id: &str) -> Result<u64, Error> {
-        self.inner.generation(user_id).await
-    }
-    async fn create(
-        &self,
-        key: &StoreKey,
-        record: &SessionRecord,
-        generation: u64,
-        max: usize,
-    ) -> Result<Created, Error> {
-        self.inner.create(key, record, generation, max).await
-    }
-    async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
-        self.inner.load(key, now).await
-    }
-    async fn update(
-        &self,
-        key: &StoreKey,
-        record: &SessionRecord,
-        now: u64,
-    ) -> Result<bool, Error> {
-        self.inner.update(key, record, now).await
-    }
-    async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
-        self.inner.delete(key).await
-    }
-    async fn rotate(
-        &self,
-        old: &StoreKey,
-        new: &StoreKey,
-        record: &SessionRecord,
-        now: u64,
-    ) -> Result<bool, Error> {
-        self.inner.rotate(old, new, record, now).await
-    }
-    async fn list(&self, user_id: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
-        self.inner.list(user_id, now).await
-    }
-    async fn delete_user(
-        &self,
-        user_id: &str,
-        keep: Option<&StoreKey>,
-        now: u64,
-    ) -> Result<usize, Error> {
-        self.inner.delete_user(user_id, keep, now).await
-    }
-    fn buckets(&self) -> Option<&BucketKey> {
-        self.inner.buckets()
-    }
-}
-
-impl TokenStore for Counting {
-    async fn token_generation(&self, user_id: &str) -> Result<u64, Error> {
-        self.inner.token_generation(user_id).await
-    }
-    async fn create_family(
-        &self,
-        family: &FamilyRecord,
-        generation: u64,
-        max: usize,
-    ) -> Result<Created, Error> {
-        self.inner.create_family(family, generation, max).await
-    }
-    async fn refresh(
-        &self,
-        presented: &StoreKey,
-        next: &StoreKey,
-        now: u64,
-        rules: RefreshRules,
-    ) -> Result<Refreshed, Error> {
-        self.inner.refresh(presented, next, now, rules).await
-    }
-    async fn access_state(
-        &self,
-        user_id: &str,
-        family_id: &str,
-        denied: &StoreKey,
-        now: u64,
-    ) -> Result<AccessState, Error> {
-        self.access_checks.fetch_add(1, Ordering::SeqCst);
-        self.inner
-            .access_state(user_id, family_id, denied, now)
-            .await
-    }
-    async fn deny(&self, user_id: &str, key: &StoreKey, until: u64, now: u64) -> Result<(), Error> {
-        self.inner.deny(user_id, key, until, now).await
-    }
-    async fn delete_family(&self, user_id: &str, family_id: &str) -> Result<bool, Error> {
-        self.inner.delete_family(user_id, family_id).await
-    }
-    async fn list_families(&self, user_id: &str, now: u64) -> Result<Vec<FamilyRecord>, Error> {
-        self.inner.list_families(user_id, now).await
-    }
-    async fn delete_user_families(&self, user_id: &str, now: u64) -> Result<usize, Error> {
-        self.inner.delete_user_families(user_id, now).await
-    }
-}
-
-impl ThrottleStore for Counting {
-    async fn load_throttles(
-        &self,
-        keys: [&ThrottleKey; 2],
-        now: u64,
-    ) -> Result<[Option<ThrottleState>; 2], Error> {
-        self.inner.load_throttles(keys, now).await
-    }
-    async fn count_attempts(
-        &self,
-        attempts: [(&ThrottleKey, &Limit); 2],
-        now: u64,
-    ) -> Result<[Attempt; 2], Error> {
-        self.inner.count_attempts(attempts, now).await
-    }
-    async fn refund_attempt(
-        &self,
-        key: &ThrottleKey,
-        limit: &Limit,
-        now: u64,
-    ) -> Result<Option<ThrottleState>, Error> {
-        self.inner.refund_attempt(key, limit, now).await
-    }
-    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
-        self.inner.clear_throttle(key).await
-    }
-}
-
 #[rocket::async_test]
 async fn bearer_guards_of_one_request_share_one_store_read() {
-    let store = Arc::new(Counting::default());
+    let store = Arc::new(Counting::new(MemoryStore::new()));
+    let checks_now = || store.access_checks.load(Ordering::SeqCst);
     let client = client_on(AnyStore::new(store.clone()), true).await;
     let auth = client.rocket().state::<Auth>().unwrap();
     let tokens = auth.tokens().unwrap();
@@ -720,21 +577,21 @@ async fn bearer_guards_of_one_request_share_one_store_read() {
         ("/user-first", "uma a,b"),
         ("/maybe-typed-then-user", "true true"),
     ] {
-        let checks = store.checks();
+        let checks = checks_now();
         let r = client.get(path).header(bearer(&uma)).dispatch().await;
         assert_eq!(r.status(), Status::Ok, "{path}");
         assert_eq!(r.into_string().await.unwrap(), want, "{path}");
-        assert_eq!(store.checks() - checks, 1, "{path}: one store read");
+        assert_eq!(checks_now() - checks, 1, "{path}: one store read");
     }
     // Claims that do not fit the second type: invalid_claim, one read.
-    let checks = store.checks();
+    let checks = checks_now();
     let r = client
         .get("/typed-then-strict")
         .header(bearer(&uma))
         .dispatch()
         .await;
     refused(r, 401, "invalid_claim").await;
-    assert_eq!(store.checks() - checks, 1);
+    assert_eq!(checks_now() - checks, 1);
 
     // A revoked token is `revoked`, whether or not its claims fit: the
     // store's verdict comes before the claims' type, on every path; and
@@ -747,10 +604,10 @@ async fn bearer_guards_of_one_request_share_one_store_read() {
         "/typed-then-strict",
         "/maybe-typed-then-user",
     ] {
-        let checks = store.checks();
+        let checks = checks_now();
         let r = client.get(path).header(bearer(&vic)).dispatch().await;
         refused(r, 401, "revoked").await;
-        assert_eq!(store.checks() - checks, 1, "{path}: one store read");
+        assert_eq!(checks_now() - checks, 1, "{path}: one store read");
     }
     // As an Option: a token was sent, so the refusal stands.
     let r = client.get("/strict").header(bearer(&vic)).dispatch().await;

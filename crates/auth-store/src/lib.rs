@@ -91,6 +91,7 @@
 //! |---|---|
 //! | `redis` | `RedisStore` and `RedisConfig`: Redis standalone (reconnecting connection manager) or Redis Cluster (keyed buckets), key TTLs on Redis's clock, atomic Lua scripts, a refusal to run on an evicting Redis |
 //! | `postgres` | `PostgresStore` and `PostgresConfig`: tokio-postgres behind a bounded deadpool pool (connect, statement, pool-wait and per-call timeouts), embedded versioned migrations (`migrate`, `migrations_sql`), a batched sweeper, statements correct at READ COMMITTED (and retried on serialization failures, for CockroachDB/YugabyteDB); no TLS |
+//! | `testing` | `testing::Counting`: for tests, a wrapper that counts the calls reaching the store behind it (all, loads, updates, access-token checks) and can play a store that is down |
 
 #![forbid(unsafe_code)]
 
@@ -112,6 +113,8 @@ mod memory_tokens;
 mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 // The embedded default.
 pub use any::AnyStore;

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth_core::session::{
-    BucketKey, LOGIN_TICKET_TTL, MAX_DATA_LEN, NewSession, SessionConfig, SessionId,
-    SessionManager, SessionMeta, SessionRecord, StoreKey,
+    LOGIN_TICKET_TTL, MAX_DATA_LEN, NewSession, SessionConfig, SessionId, SessionManager,
+    SessionMeta, SessionRecord, StoreKey,
 };
 use auth_core::store::{Created, MAX_SESSIONS_PER_USER, SessionStore};
 use auth_core::{Clock, Error, SystemClock};
@@ -72,86 +72,7 @@ pub fn key_for<S: SessionStore>(store: &S, user: &str) -> StoreKey {
     .store_key()
 }
 
-/// Counts the calls that reach the store.
-pub struct Counting<S> {
-    pub inner: S,
-    pub calls: AtomicUsize,
-    pub updates: AtomicUsize,
-}
-
-impl<S> Counting<S> {
-    pub fn new(inner: S) -> Self {
-        Self {
-            inner,
-            calls: AtomicUsize::new(0),
-            updates: AtomicUsize::new(0),
-        }
-    }
-    fn hit(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl<S: SessionStore> SessionStore for Counting<S> {
-    async fn generation(&self, user: &str) -> Result<u64, Error> {
-        self.hit();
-        self.inner.generation(user).await
-    }
-    async fn create(
-        &self,
-        key: &StoreKey,
-        record: &SessionRecord,
-        generation: u64,
-        max: usize,
-    ) -> Result<Created, Error> {
-        self.hit();
-        self.inner.create(key, record, generation, max).await
-    }
-    async fn load(&self, key: &StoreKey, now: u64) -> Result<Option<SessionRecord>, Error> {
-        self.hit();
-        self.inner.load(key, now).await
-    }
-    async fn update(
-        &self,
-        key: &StoreKey,
-        record: &SessionRecord,
-        now: u64,
-    ) -> Result<bool, Error> {
-        self.hit();
-        self.updates.fetch_add(1, Ordering::SeqCst);
-        self.inner.update(key, record, now).await
-    }
-    async fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
-        self.hit();
-        self.inner.delete(key).await
-    }
-    async fn rotate(
-        &self,
-        old: &StoreKey,
-        new: &StoreKey,
-        record: &SessionRecord,
-        now: u64,
-    ) -> Result<bool, Error> {
-        self.hit();
-        self.inner.rotate(old, new, record, now).await
-    }
-    async fn list(&self, user: &str, now: u64) -> Result<Vec<(StoreKey, SessionRecord)>, Error> {
-        self.hit();
-        self.inner.list(user, now).await
-    }
-    async fn delete_user(
-        &self,
-        user: &str,
-        keep: Option<&StoreKey>,
-        now: u64,
-    ) -> Result<usize, Error> {
-        self.hit();
-        self.inner.delete_user(user, keep, now).await
-    }
-    fn buckets(&self) -> Option<&BucketKey> {
-        self.inner.buckets()
-    }
-}
+pub use auth_store::testing::Counting;
 
 /// A unique user name per test run, so suites can share one Redis.
 pub fn user(name: &str) -> String {

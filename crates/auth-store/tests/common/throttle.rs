@@ -18,38 +18,6 @@ use tokio::sync::Barrier;
 
 use super::{Counting, t0, user};
 
-impl<S: ThrottleStore> ThrottleStore for Counting<S> {
-    async fn load_throttles(
-        &self,
-        keys: [&ThrottleKey; 2],
-        now: u64,
-    ) -> Result<[Option<ThrottleState>; 2], Error> {
-        self.hit();
-        self.inner.load_throttles(keys, now).await
-    }
-    async fn count_attempts(
-        &self,
-        attempts: [(&ThrottleKey, &Limit); 2],
-        now: u64,
-    ) -> Result<[Attempt; 2], Error> {
-        self.hit();
-        self.inner.count_attempts(attempts, now).await
-    }
-    async fn refund_attempt(
-        &self,
-        key: &ThrottleKey,
-        limit: &Limit,
-        now: u64,
-    ) -> Result<Option<ThrottleState>, Error> {
-        self.hit();
-        self.inner.refund_attempt(key, limit, now).await
-    }
-    async fn clear_throttle(&self, key: &ThrottleKey) -> Result<bool, Error> {
-        self.hit();
-        self.inner.clear_throttle(key).await
-    }
-}
-
 /// Holds the first `n` checks at the barrier right after their first store
 /// call (the look or the count) has been answered, so all of them have
 /// asked before any of them goes on to hash: the worst case of attempts
