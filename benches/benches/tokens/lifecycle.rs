@@ -10,10 +10,14 @@
 //!   one script (one round trip) over loopback.
 //! - `verify`: `TokenService::verify` of an access token: signature and
 //!   claims, no store.
+//! - `verify/typed`: the same with the application's claims read as a
+//!   struct (`{roles}`) instead of a `serde_json::Value` map, as an
+//!   adapter's `Bearer<C>` reads them.
 //! - `authenticate/memory`, `authenticate/redis`: `verify` plus the
 //!   revocation check (family live, `jti` not denied): one `MGET` on
 //!   Redis. Beside `verify` in the same run, the ratio is the cost of
 //!   revocation.
+//!   `authenticate/NAME/typed`: the same, claims as the struct.
 //! - `refresh/postgres`, `authenticate/postgres`: the same on
 //!   `PostgresStore` (`AUTH_BENCH_POSTGRES_URL`, else 127.0.0.1:5432; a
 //!   schema of the run's own, dropped at the end): a refresh is one
@@ -50,6 +54,14 @@ fn service<S: TokenStore>(store: S) -> TokenService<S> {
 
 fn claims() -> Value {
     json!({"roles": ["admin", "billing"]})
+}
+
+/// The same claims as a type: what an adapter's `Bearer<C>` reads them
+/// into.
+#[derive(serde::Deserialize)]
+struct Roles {
+    #[allow(dead_code)]
+    roles: Vec<String>,
 }
 
 /// `refresh/NAME` and `authenticate/NAME` on one store.
@@ -94,6 +106,14 @@ fn store_benches<S: TokenStore + 'static>(
                 .unwrap()
         });
     });
+    group.bench_function(format!("authenticate/{name}/typed"), |b| {
+        b.to_async(rt).iter(|| async {
+            tokens
+                .authenticate::<Roles>(&pair.access_token, now + 1)
+                .await
+                .unwrap()
+        });
+    });
 }
 
 pub(crate) fn benches(group: &mut BenchmarkGroup<'_, WallTime>) {
@@ -127,6 +147,9 @@ pub(crate) fn benches(group: &mut BenchmarkGroup<'_, WallTime>) {
         .unwrap();
     group.bench_function("verify", |b| {
         b.iter(|| memory.verify::<Value>(&pair.access_token, now + 1).unwrap());
+    });
+    group.bench_function("verify/typed", |b| {
+        b.iter(|| memory.verify::<Roles>(&pair.access_token, now + 1).unwrap());
     });
     store_benches(group, &rt, "memory", &memory);
 

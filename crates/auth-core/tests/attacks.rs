@@ -954,21 +954,52 @@ fn typ_is_checked_case_insensitively() {
     let key = hs256();
     let vk = key.verifying_key();
     let v = api().typ("at+jwt");
-    for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
+    // The expected type may carry the prefix too: the same rule applies.
+    let prefixed = api().typ("Application/AT+JWT");
+    for typ in [
+        "at+jwt",
+        "AT+JWT",
+        "application/at+jwt",
+        "APPLICATION/at+JWT",
+        "Application/At+Jwt",
+    ] {
         let token = forge(
             &key,
             &format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#),
             &payload(),
         );
         assert!(vk.verify::<Value>(&token, &v, NOW).is_ok(), "{typ}");
+        assert!(vk.verify::<Value>(&token, &prefixed, NOW).is_ok(), "{typ}");
     }
-    for header in [r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"alg":"HS256"}"#] {
+    let refused = |header: &str| {
         let token = forge(&key, header, &payload());
-        assert_eq!(
-            vk.verify::<Value>(&token, &v, NOW).unwrap_err(),
-            Error::InvalidType,
-            "{header}"
-        );
+        for v in [&v, &prefixed] {
+            assert_eq!(
+                vk.verify::<Value>(&token, v, NOW).unwrap_err(),
+                Error::InvalidType,
+                "{header}"
+            );
+        }
+    };
+    refused(r#"{"alg":"HS256"}"#);
+    for typ in [
+        "JWT",
+        "",
+        "application/",
+        "at+jwt ",
+        " at+jwt",
+        "at+jwtx",
+        "t+jwt",
+        "xapplication/at+jwt",
+        "application/application/at+jwt",
+        "applicatio/at+jwt",
+        "application at+jwt",
+        "àt+jwt",
+        "applicationé/at+jwt",
+        "applicatioé/at+jwt",
+        "text/at+jwt",
+    ] {
+        refused(&format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#));
     }
 }
 

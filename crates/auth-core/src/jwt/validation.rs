@@ -147,15 +147,18 @@ impl Validation {
         let Some(expected) = &self.typ else {
             return Ok(());
         };
-        let strip = |s: &str| -> String {
-            let lower = s.to_ascii_lowercase();
-            match lower.strip_prefix("application/") {
-                Some(rest) => rest.into(),
-                None => lower,
+        // RFC 7515 4.1.9: compared without regard to case, and
+        // `application/` may be left out. No copies: this runs on every
+        // verification of a validation that names a type.
+        fn strip(s: &str) -> &str {
+            const PREFIX: &str = "application/";
+            match s.get(..PREFIX.len()) {
+                Some(head) if head.eq_ignore_ascii_case(PREFIX) => &s[PREFIX.len()..],
+                _ => s,
             }
-        };
+        }
         match typ {
-            Some(found) if strip(found) == strip(expected) => Ok(()),
+            Some(found) if strip(found).eq_ignore_ascii_case(strip(expected)) => Ok(()),
             _ => Err(Error::InvalidType),
         }
     }
