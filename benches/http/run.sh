@@ -24,6 +24,10 @@
 #   n  /session/me  auth-demo, PostgreSQL (AUTH_BENCH_POSTGRES_URL, else the
 #                   machine's server on 127.0.0.1:5432, fsync on), in a
 #                   schema of the run's own, dropped at the end
+#   o  /work/500    tower-sessions app: /healthz after 500 ns of CPU work
+#   p  /work/1000   ... after 1000 ns
+#   q  /work/2000   ... after 2000 ns: with (f), what a route's own work
+#                   costs in req/s on this stack, whatever the work is
 #
 # All nine servers run at once (each on its own port; each Redis-backed
 # one on its own redis-server, started here on a free port without
@@ -178,7 +182,7 @@ theirs_session() {
 # The cases: route, configuration, URL, request header, server and
 # redis-server (pid, port) behind it.
 declare -A ROUTE CONFIG URL HEADER SPID RPID RPORT
-CASES=(a b c d e f g h i j k l m n)
+CASES=(a b c d e f g h i j k l m n o p q)
 case_() {
     local id=$1
     ROUTE[$id]=$2
@@ -190,7 +194,7 @@ case_() {
     RPORT[$id]=${7:-}
     # The route must answer 200 with the user before it is loaded (a 401
     # is cheap and would flatter any route).
-    if [[ $4 != /healthz ]]; then
+    if [[ $4 != /healthz && $4 != /work/* ]]; then
         local body
         body=$(curl -fsS -H "$5" "${URL[$id]}")
         [[ $body == *'"id":"alice"'* ]] || { echo "error: $id: $4 answered $body" >&2; exit 1; }
@@ -219,6 +223,9 @@ case_ d "GET /jwt/me" "auth-demo, memory, HS256" /jwt/me "Authorization: Bearer 
 start theirs-memory "$THEIRS" --store memory
 case_ f "GET /healthz" "tower-sessions, memory" /healthz ""
 case_ g "GET /session/me" "tower-sessions, memory" /session/me "Cookie: __Host-session=$(theirs_session)"
+case_ o "GET /work/500" "tower-sessions, memory, 500 ns of work" /work/500 ""
+case_ p "GET /work/1000" "tower-sessions, memory, 1000 ns of work" /work/1000 ""
+case_ q "GET /work/2000" "tower-sessions, memory, 2000 ns of work" /work/2000 ""
 start theirs-redis "$THEIRS" --store "redis://127.0.0.1:$THEIRS_REDIS_PORT/"
 case_ h "GET /session/me" "tower-sessions, redis" /session/me "Cookie: __Host-session=$(theirs_session)" \
     "$THEIRS_REDIS_PID" "$THEIRS_REDIS_PORT"
@@ -373,6 +380,9 @@ for label, x, y in [
     ("(j) Rocket session/me, memory / (i) Rocket healthz", "j", "i"),
     ("(n) session/me, PostgreSQL / (a) healthz", "n", "a"),
     ("PostgreSQL / Redis, session/me (n / c)", "n", "c"),
+    ("(o) 500 ns of work / (f) healthz, same app", "o", "f"),
+    ("(p) 1000 ns of work / (f) healthz, same app", "p", "f"),
+    ("(q) 2000 ns of work / (f) healthz, same app", "q", "f"),
 ]:
     r = ratios(x, y)
     cpu = med(ratios(y, x, "server_cpu_us_per_req"))

@@ -12,7 +12,12 @@
 //!   demo's two users (plain comparison: the login is not measured), a new
 //!   session ID (`cycle_id`) holding `{"id","name","roles"}` under `user`;
 //! - `GET /session/me`: loads the session (one store read) and answers
-//!   `{"user":{"id","name","roles"}}` from it, or 401 without one.
+//!   `{"user":{"id","name","roles"}}` from it, or 401 without one;
+//! - `GET /work/500`, `/work/1000`, `/work/2000`: `/healthz` after that
+//!   many nanoseconds of CPU work (a dependent multiply chain, calibrated
+//!   at start-up, touching no memory): what any route's own work costs in
+//!   requests per second on this server stack, whatever the work is
+//!   (docs/performance.md, "What a route may spend").
 //!
 //! Session cookie: `__Host-session`, `HttpOnly`, `Secure`,
 //! `SameSite=Lax`, `Path=/`, 30 minutes of inactivity (the demo's idle
@@ -26,8 +31,11 @@
 
 #![forbid(unsafe_code)]
 
+use std::hint::black_box;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -103,6 +111,53 @@ async fn healthz() -> Response {
     private_json(StatusCode::OK, &json!({"status": "ok"}))
 }
 
+/// Iterations of [`busy`] per nanosecond on this machine, measured once
+/// at start-up ([`calibrate`]).
+static ITERATIONS_PER_NS: OnceLock<f64> = OnceLock::new();
+
+/// `n` steps of a dependent multiply chain: pure CPU work, no memory.
+fn busy(n: u64) -> u64 {
+    let mut x = 1u64;
+    for _ in 0..n {
+        x = black_box(x)
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+    }
+    x
+}
+
+/// Times [`busy`] (the fastest of several runs, so that a preempted run
+/// does not count) and records its rate.
+fn calibrate() -> f64 {
+    const STEPS: u64 = 1 << 22;
+    let fastest = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(busy(STEPS));
+            start.elapsed().as_nanos().max(1)
+        })
+        .min()
+        .unwrap_or(1);
+    // Both are far below 2^52: exact as f64.
+    #[allow(clippy::cast_precision_loss)]
+    let rate = STEPS as f64 / fastest as f64;
+    *ITERATIONS_PER_NS.get_or_init(|| rate)
+}
+
+/// `/healthz` after `NS` nanoseconds of CPU work.
+async fn work<const NS: u64>() -> Response {
+    let rate = ITERATIONS_PER_NS.get().copied().unwrap_or(1.0);
+    // A few thousand steps: in range, rounding is immaterial.
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let steps = (NS as f64 * rate) as u64;
+    black_box(busy(steps));
+    healthz().await
+}
+
 async fn session_login(session: Session, body: axum::Json<Credentials>) -> Response {
     let Some((name, _, roles)) = USERS
         .iter()
@@ -143,6 +198,9 @@ fn app<S: SessionStore + Clone>(store: S) -> Router {
         .route("/healthz", get(healthz))
         .route("/session/login", post(session_login))
         .route("/session/me", get(session_me))
+        .route("/work/500", get(work::<500>))
+        .route("/work/1000", get(work::<1000>))
+        .route("/work/2000", get(work::<2000>))
         .layer(layer)
 }
 
@@ -161,6 +219,7 @@ async fn redis_app(url: &str) -> Result<Router, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let rate = calibrate();
     let (router, kind) = if cli.store == "memory" {
         (app(MemoryStore::default()), "memory")
     } else if cli.store.starts_with("redis://") {
@@ -186,7 +245,9 @@ async fn main() -> ExitCode {
         }
     };
     let addr = listener.local_addr().map_or(cli.addr, |a| a);
-    println!("tower-sessions-app ({kind} store) listening on http://{addr}/");
+    println!(
+        "tower-sessions-app ({kind} store) listening on http://{addr}/ ({rate:.3} work steps per ns)"
+    );
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
