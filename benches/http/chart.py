@@ -15,7 +15,7 @@ import statistics
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
-OURS, THEIRS, ROCKET = "#4a7ebb", "#e08a2c", "#6a9f58"
+OURS, THEIRS, ROCKET, WORK = "#4a7ebb", "#e08a2c", "#6a9f58", "#9a9a9a"
 
 
 def escape(text):
@@ -75,6 +75,8 @@ def main():
             colour = THEIRS
         elif first["config"].startswith("auth-demo rocket"):
             colour = ROCKET
+        elif first["config"].startswith("bench app"):
+            colour = WORK
         else:
             colour = OURS
         label = f"({i}) {first['route']}, {first['config']}"
@@ -92,7 +94,8 @@ def main():
         f'<text x="10" y="{height - 8}" font-size="11" fill="#555">'
         f'<tspan fill="{OURS}">&#9632;</tspan> auth-demo (auth-axum)   '
         f'<tspan fill="{ROCKET}">&#9632;</tspan> auth-demo (auth-rocket)   '
-        f'<tspan fill="{THEIRS}">&#9632;</tspan> tower-sessions app (benches/http-compare)</text>'
+        f'<tspan fill="{THEIRS}">&#9632;</tspan> tower-sessions app (benches/http-compare)   '
+        f'<tspan fill="{WORK}">&#9632;</tspan> its healthz after N ns of CPU work</text>'
     )
     out.append("</svg>")
     dst.parent.mkdir(parents=True, exist_ok=True)

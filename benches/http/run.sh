@@ -223,9 +223,9 @@ case_ d "GET /jwt/me" "auth-demo, memory, HS256" /jwt/me "Authorization: Bearer 
 start theirs-memory "$THEIRS" --store memory
 case_ f "GET /healthz" "tower-sessions, memory" /healthz ""
 case_ g "GET /session/me" "tower-sessions, memory" /session/me "Cookie: __Host-session=$(theirs_session)"
-case_ o "GET /work/500" "tower-sessions, memory, 500 ns of work" /work/500 ""
-case_ p "GET /work/1000" "tower-sessions, memory, 1000 ns of work" /work/1000 ""
-case_ q "GET /work/2000" "tower-sessions, memory, 2000 ns of work" /work/2000 ""
+case_ o "GET /work/500" "bench app, 500 ns of work" /work/500 ""
+case_ p "GET /work/1000" "bench app, 1000 ns of work" /work/1000 ""
+case_ q "GET /work/2000" "bench app, 2000 ns of work" /work/2000 ""
 start theirs-redis "$THEIRS" --store "redis://127.0.0.1:$THEIRS_REDIS_PORT/"
 case_ h "GET /session/me" "tower-sessions, redis" /session/me "Cookie: __Host-session=$(theirs_session)" \
     "$THEIRS_REDIS_PID" "$THEIRS_REDIS_PORT"
